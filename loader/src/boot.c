@@ -1,0 +1,210 @@
+/* boot.c - see boot.h. */
+#include "boot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "bzimage.h"
+#include "cleanup.h"
+#include "fileio.h"
+#include "initramfs.h"
+#include "kexec.h"
+#include "kmodules.h"
+#include "mount.h"
+#include "sums.h"
+#include "verify.h"
+
+/* What stage 2 needs from the image's kernel besides the card's own drivers: loop and the
+ * image filesystems, the keydisk's ext4, the overlay, and vfat to reach the card. */
+static const char *const stage2_modules[] = {
+    "loop", "squashfs", "erofs", "ext4", "overlay", "vfat", "nls_cp437", "nls_iso8859_1", "nls_utf8",
+};
+
+static int fail(char *reason, size_t size, int error, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int fail(char *reason, size_t size, int error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, size, fmt, ap);
+    va_end(ap);
+    return error;
+}
+
+static int check_sha1(const struct boot_source *src, struct image *image, char *reason, size_t size)
+{
+    _cleanup_free_ char *sums_file = NULL, *text = NULL;
+    uint8_t expected[SUMS_SHA1_LEN], actual[SUMS_SHA1_LEN];
+    char expected_hex[SUMS_SHA1_HEX_LEN + 1], actual_hex[SUMS_SHA1_HEX_LEN + 1];
+    size_t len;
+
+    if (asprintf(&sums_file, "%s.sha1", image->file) < 0)
+        return -ENOMEM;
+    int r = fileio_read_file(src->dirfd, sums_file, SUMS_MAX_FILE_SIZE, &text, &len);
+    if (r == -ENOENT)
+        return fail(reason, size, r, "no checksum file %s", sums_file);
+    if (r == -EFBIG || (r >= 0 && sums_parse_sha1_file(text, len, image->file, expected) < 0))
+        return fail(reason, size, -EBADMSG, "malformed checksum file %s", sums_file);
+    if (r < 0)
+        return fail(reason, size, r, "cannot read %s (%s)", sums_file, strerror(-r));
+
+    r = verify_file(src->dirfd, image->file, expected, actual);
+    if (r == -EBADMSG) {
+        sums_format_hex(expected, expected_hex);
+        sums_format_hex(actual, actual_hex);
+        return fail(reason, size, r, "checksum mismatch (file is %.12s..., %s says %.12s...)", actual_hex, sums_file,
+                    expected_hex);
+    }
+    if (r < 0)
+        return fail(reason, size, r, "cannot read the image (%s)", strerror(-r));
+    memcpy(image->sha1, actual, SUMS_SHA1_LEN);
+    image->verified = true;
+    return 0;
+}
+
+/* The image's kernel, or NULL. */
+static const char *find_kernel(void)
+{
+    static const char *const kernels[] = { BOOT_IMAGE_DIR "/boot/vmlinuz", BOOT_IMAGE_DIR "/boot/bzImage" };
+    for (size_t i = 0; i < ELEMENTSOF(kernels); i++)
+        if (access(kernels[i], R_OK) == 0)
+            return kernels[i];
+    return NULL;
+}
+
+static int no_modules(char ***ret_paths, size_t *ret_n)
+{
+    *ret_paths = calloc(1, sizeof(char *));
+    *ret_n = 0;
+    return *ret_paths ? 0 : -ENOMEM;
+}
+
+/* The modules stage 2 must load, resolved in the image's tree for KERNEL's release.  An
+ * image without modules (a kernel with everything built in) gets an empty list. */
+static int resolve_modules(const char *kernel, const char *device, char ***ret_paths, size_t *ret_n)
+{
+    _cleanup_free_ uint8_t *head = malloc(BZIMAGE_PROBE_SIZE);
+    _cleanup_strv_free_ char **names = NULL;
+    size_t n_names = 0, len = 0;
+    char release[256], modules_dir[512];
+
+    if (!head)
+        return -ENOMEM;
+    _cleanup_close_ int fd = open(kernel, O_RDONLY | O_CLOEXEC);
+    ssize_t got = fd >= 0 ? read(fd, head, BZIMAGE_PROBE_SIZE) : -1;
+    len = got > 0 ? (size_t)got : 0;
+    if (bzimage_parse_release(head, len, release, sizeof(release)) < 0)
+        return no_modules(ret_paths, ret_n);
+    snprintf(modules_dir, sizeof(modules_dir), BOOT_IMAGE_DIR "/lib/modules/%s", release);
+    if (access(modules_dir, F_OK) < 0)
+        return no_modules(ret_paths, ret_n);
+
+    for (size_t i = 0; i < ELEMENTSOF(stage2_modules); i++)
+        if (fileio_strv_push(&names, &n_names, stage2_modules[i]) < 0)
+            return -ENOMEM;
+    (void)kmodules_for_device(device, &names, &n_names);
+    return kmodules_resolve(modules_dir, (const char *const *)names, n_names, ret_paths, ret_n);
+}
+
+/* The image's kernel command line: its /boot/cmdline, then the OS arguments from
+ * syslinux.cfg (later words win in the kernel, so the card can override the image), then
+ * what tells the OS how it was booted. */
+static int build_cmdline(const struct config *config, const struct boot_source *src, const struct image *image,
+                         char **ret)
+{
+    _cleanup_free_ char *image_args = NULL, *os_args = NULL;
+
+    if (fileio_read_file(AT_FDCWD, BOOT_IMAGE_DIR "/boot/cmdline", 4096, &image_args, NULL) < 0)
+        image_args = NULL;
+    for (char *p = image_args; p && *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            *p = ' ';
+    int r = cmdline_join(config->os_args, config->n_os_args, &os_args);
+    if (r < 0)
+        return r;
+    if (asprintf(ret, "%s%s%s%shopboot.booted=%s hopboot.from=%s", image_args ? image_args : "",
+                 image_args ? " " : "", os_args, *os_args ? " " : "", image->label, src->from) < 0)
+        return -ENOMEM;
+    return 0;
+}
+
+static int write_handoff(const struct config *config, const struct boot_source *src, const struct image *image,
+                         const char *kernel, char *reason, size_t size)
+{
+    _cleanup_strv_free_ char **modules = NULL;
+    size_t n_modules = 0;
+    char sha1_hex[SUMS_SHA1_HEX_LEN + 1];
+    const char *image_initrd = BOOT_IMAGE_DIR "/boot/initrd.img";
+
+    int r = resolve_modules(kernel, src->device, &modules, &n_modules);
+    if (r < 0)
+        return fail(reason, size, r, "cannot resolve its kernel modules (%s)", strerror(-r));
+    sums_format_hex(image->sha1, sha1_hex);
+    struct handoff h = {
+        .label = image->label,
+        .image = image->file,
+        .card = (char *)src->card_spec,
+        .keydisk = config->keydisk,
+        .sha1 = sha1_hex,
+        .from = (char *)src->from,
+    };
+    r = initramfs_write(BOOT_HANDOFF_FILE, access(image_initrd, R_OK) == 0 ? image_initrd : NULL, BOOT_STAGE2, &h,
+                        modules, n_modules);
+    if (r < 0)
+        return fail(reason, size, r, "cannot write the hand-off initramfs (%s)", strerror(-r));
+    return 0;
+}
+
+static int prepare_mounted(const struct config *config, const struct boot_source *src, struct image *image,
+                           struct boot_loaded *ret, char *reason, size_t size)
+{
+    _cleanup_free_ char *cmdline = NULL;
+    struct kexec_result result;
+
+    const char *kernel = find_kernel();
+    if (!kernel)
+        return fail(reason, size, -ENOENT, "no kernel at /boot/vmlinuz or /boot/bzImage");
+    int r = write_handoff(config, src, image, kernel, reason, size);
+    if (r < 0)
+        return r;
+    r = build_cmdline(config, src, image, &cmdline);
+    if (r < 0)
+        return fail(reason, size, r, "cannot build its command line (%s)", strerror(-r));
+    r = kexec_load(kernel, BOOT_HANDOFF_FILE, cmdline, config->kexec, &result);
+    if (r < 0)
+        return fail(reason, size, r, "its kernel does not load for kexec (%s)",
+                    r == -ECHILD ? "kexec-tools failed" : strerror(-r));
+    *ret = (struct boot_loaded){ .used = result.used, .syscall_error = result.syscall_error };
+    return 0;
+}
+
+int boot_prepare(const struct config *config, const struct boot_source *src, struct image *image,
+                 struct boot_loaded *ret, char *reason, size_t size)
+{
+    _cleanup_free_ char *path = NULL;
+
+    int r = check_sha1(src, image, reason, size);
+    if (r < 0)
+        return r;
+    if (asprintf(&path, "%s/%s", src->dir, image->file) < 0)
+        return -ENOMEM;
+    r = mount_image(path, BOOT_IMAGE_DIR, true, NULL);
+    if (r < 0)
+        return fail(reason, size, r, "does not mount (%s)",
+                    r == -EMEDIUMTYPE ? "no filesystem recognised" : strerror(-r));
+    r = prepare_mounted(config, src, image, ret, reason, size);
+    if (r < 0)
+        boot_release();
+    return r;
+}
+
+void boot_release(void)
+{
+    (void)umount2(BOOT_IMAGE_DIR, MNT_DETACH);
+    (void)unlink(BOOT_HANDOFF_FILE);
+}

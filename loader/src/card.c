@@ -1,0 +1,92 @@
+/* card.c - see card.h. */
+#include "card.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "devices.h"
+#include "kmodules.h"
+#include "mount.h"
+
+#define CARD_POLL_MS 200
+
+/* Filesystems the loader's kernel needs before any card can be read.  Devices announce
+ * their drivers through modalias; filesystems do not. */
+static const char *const card_filesystems[] = {
+    "vfat", "nls_cp437", "nls_iso8859_1", "nls_utf8", "loop", "squashfs", "erofs", "ext4", "isofs",
+};
+
+static int try_device(const char *device, const char *spec, const char *mountpoint)
+{
+    _cleanup_free_ char *type = NULL;
+    char path[4096];
+
+    if (spec)
+        return devices_match(device, spec) ? mount_device(device, mountpoint, MS_RDONLY, NULL) : -ENODEV;
+    if (devices_probe(device, &type, NULL, NULL) < 0 || !type || strcmp(type, "vfat") != 0)
+        return -ENODEV;
+    if (mount_device(device, mountpoint, MS_RDONLY, NULL) < 0)
+        return -ENODEV;
+    snprintf(path, sizeof(path), "%s/syslinux.cfg", mountpoint);
+    if (access(path, F_OK) == 0)
+        return 0;
+    umount(mountpoint);
+    return -ENODEV;
+}
+
+static int find_once(const char *spec, const char *mountpoint, char **ret_device)
+{
+    _cleanup_strv_free_ char **devices = NULL;
+    size_t n;
+
+    int r = devices_list(&devices, &n);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < n; i++) {
+        r = try_device(devices[i], spec, mountpoint);
+        if (r == -ENODEV)
+            continue;
+        if (r < 0)
+            return r;
+        *ret_device = strdup(devices[i]);
+        return *ret_device ? 0 : -ENOMEM;
+    }
+    return -ENODEV;
+}
+
+int card_mount(const char *spec, unsigned timeout_s, const char *mountpoint, char **ret_device, char **ret_uuid)
+{
+    struct timespec start, now;
+    _cleanup_free_ char *device = NULL, *uuid = NULL;
+
+    if (spec && !devices_is_spec(spec))
+        return -EINVAL;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        (void)kmodules_load(card_filesystems, ELEMENTSOF(card_filesystems));
+        int r = find_once(spec, mountpoint, &device);
+        if (r == 0)
+            break;
+        if (r != -ENODEV)
+            return r;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec >= (time_t)timeout_s)
+            return -ENODEV;
+        usleep(CARD_POLL_MS * 1000);
+    }
+    int r = devices_probe(device, NULL, NULL, &uuid);
+    if (r < 0) {
+        umount(mountpoint);
+        return r;
+    }
+    *ret_device = TAKE_PTR(device);
+    *ret_uuid = TAKE_PTR(uuid);
+    return 0;
+}

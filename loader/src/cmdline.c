@@ -1,0 +1,203 @@
+/* cmdline.c - see cmdline.h. */
+#include "cmdline.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "cleanup.h"
+#include "fileio.h"
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+int cmdline_split(const char *text, char ***ret_words, size_t *ret_n)
+{
+    _cleanup_strv_free_ char **words = calloc(1, sizeof(char *));
+    _cleanup_free_ char *word = malloc(strlen(text) + 1);
+    size_t n = 0;
+    if (!words || !word)
+        return -ENOMEM;
+
+    const char *p = text;
+    for (;;) {
+        while (is_space(*p))
+            p++;
+        if (!*p)
+            break;
+        size_t len = 0;
+        bool quoted = false;
+        for (; *p && (quoted || !is_space(*p)); p++) {
+            if (*p == '"')
+                quoted = !quoted;
+            else
+                word[len++] = *p;
+        }
+        word[len] = '\0';
+        if (fileio_strv_push(&words, &n, word) < 0)
+            return -ENOMEM;
+    }
+    *ret_words = TAKE_PTR(words);
+    *ret_n = n;
+    return 0;
+}
+
+static int warn(struct config *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int warn(struct config *c, const char *fmt, ...)
+{
+    _cleanup_free_ char *msg = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    int r = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        return -ENOMEM;
+    return fileio_strv_push(&c->warnings, &c->n_warnings, msg);
+}
+
+static int set_string(char **field, const char *value)
+{
+    char *copy = strdup(value);
+    if (!copy)
+        return -ENOMEM;
+    free(*field);
+    *field = copy;
+    return 0;
+}
+
+static int parse_unsigned(const char *value, unsigned max, unsigned *ret)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(value, &end, 10);
+    if (errno || end == value || *end || value[0] == '-' || v > max)
+        return -EINVAL;
+    *ret = (unsigned)v;
+    return 0;
+}
+
+static int parse_kexec(struct config *c, const char *value)
+{
+    static const char *const names[] = {
+        [KEXEC_METHOD_AUTO] = "auto",
+        [KEXEC_METHOD_SYSCALL] = "syscall",
+        [KEXEC_METHOD_TOOLS] = "tools",
+    };
+    for (size_t i = 0; i < ELEMENTSOF(names); i++)
+        if (strcmp(value, names[i]) == 0) {
+            c->kexec = (enum kexec_method)i;
+            return 0;
+        }
+    return warn(c, "hopboot.kexec=%s: expected auto, syscall or tools; using auto", value);
+}
+
+/* One hopboot.KEY[=VALUE] word.  KEY points past "hopboot.". */
+static int parse_hopboot_key(struct config *c, const char *word, const char *key)
+{
+    const char *eq = strchr(key, '=');
+    size_t key_len = eq ? (size_t)(eq - key) : strlen(key);
+    const char *value = eq ? eq + 1 : NULL;
+    unsigned number;
+
+#define IS(k) (key_len == strlen(k) && strncmp(key, k, key_len) == 0)
+    if (IS("rescue") && !value)
+        c->rescue = true;
+    else if (!value || !*value)
+        return warn(c, "%s: unknown key or missing value, ignored", word);
+    else if (IS("name"))
+        return strchr(value, '/') ? warn(c, "%s: a name cannot contain '/', ignored", word)
+                                  : set_string(&c->name, value);
+    else if (IS("card"))
+        return set_string(&c->card, value);
+    else if (IS("keydisk"))
+        return set_string(&c->keydisk, value);
+    else if (IS("kexec"))
+        return parse_kexec(c, value);
+    else if (IS("wait")) {
+        if (parse_unsigned(value, 3600, &number) < 0)
+            return warn(c, "%s: expected seconds (0-3600), ignored", word);
+        c->wait_seconds = number;
+    } else if (IS("loglevel")) {
+        if (parse_unsigned(value, LOG_DEBUG, &number) < 0)
+            return warn(c, "%s: expected a level 0-7, ignored", word);
+        c->log_level = (int)number;
+    } else if (IS("booted") || IS("from"))
+        return 0; /* set by a previous hopboot for its OS; never ours to read */
+    else
+        return warn(c, "%s: unknown key, ignored", word);
+#undef IS
+    return 0;
+}
+
+static bool dropped_for_os(const char *word)
+{
+    return strncmp(word, "BOOT_IMAGE=", 11) == 0 || strncmp(word, "initrd=", 7) == 0 ||
+           strncmp(word, "rdinit=", 7) == 0;
+}
+
+int cmdline_parse(const char *text, const char *default_name, struct config *ret)
+{
+    _cleanup_strv_free_ char **words = NULL;
+    size_t n = 0;
+    struct config c = {
+        .log_level = LOG_INFO,
+        .wait_seconds = 15,
+        .kexec = KEXEC_METHOD_AUTO,
+    };
+    int r = cmdline_split(text, &words, &n);
+    if (r < 0)
+        return r;
+
+    if (!(c.name = strdup(default_name)) || !(c.keydisk = strdup("kd.img")))
+        r = -ENOMEM;
+    for (size_t i = 0; r >= 0 && i < n; i++) {
+        const char *w = words[i];
+        if (strncmp(w, "hopboot.", 8) == 0)
+            r = parse_hopboot_key(&c, w, w + 8);
+        else if (!dropped_for_os(w)) {
+            if (strcmp(w, "quiet") == 0 && c.log_level == LOG_INFO)
+                c.log_level = LOG_WARNING;
+            r = fileio_strv_push(&c.os_args, &c.n_os_args, w);
+        }
+    }
+    if (r < 0) {
+        config_done(&c);
+        return r;
+    }
+    *ret = c;
+    return 0;
+}
+
+int cmdline_join(char *const *words, size_t n, char **ret)
+{
+    size_t size = 1;
+    for (size_t i = 0; i < n; i++)
+        size += strlen(words[i]) + 3; /* separator and a pair of quotes */
+
+    char *out = malloc(size), *p = out;
+    if (!out)
+        return -ENOMEM;
+    *p = '\0';
+    for (size_t i = 0; i < n; i++) {
+        bool quote = strpbrk(words[i], " \t\n") != NULL;
+        p += sprintf(p, "%s%s%s%s", i ? " " : "", quote ? "\"" : "", words[i], quote ? "\"" : "");
+    }
+    *ret = out;
+    return 0;
+}
+
+void config_done(struct config *c)
+{
+    free(c->name);
+    free(c->card);
+    free(c->keydisk);
+    strv_free(c->os_args);
+    strv_free(c->warnings);
+    *c = (struct config){ 0 };
+}

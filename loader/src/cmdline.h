@@ -1,0 +1,45 @@
+/* cmdline.h - the kernel command line: hopboot.* keys for the loader, everything else for
+ * the OS.  Pure: problems are returned as warning strings for the caller to print. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum kexec_method {
+    KEXEC_METHOD_AUTO,    /* kexec_file_load, kexec-tools when the syscall is missing or refused */
+    KEXEC_METHOD_SYSCALL, /* kexec_file_load only */
+    KEXEC_METHOD_TOOLS,   /* kexec-tools only */
+};
+
+struct config {
+    char *name;            /* hopboot.name=  image name prefix */
+    char *card;            /* hopboot.card=  LABEL=x, UUID=x or /dev/x; NULL: the vfat with syslinux.cfg */
+    char *keydisk;         /* hopboot.keydisk= path on the card, LABEL=, UUID= or "none" */
+    bool rescue;           /* hopboot.rescue  straight to the rescue shell */
+    int log_level;         /* syslog level; "quiet" lowers it to LOG_WARNING, hopboot.loglevel= sets it */
+    unsigned wait_seconds; /* hopboot.wait=  how long to wait for the card to appear */
+    enum kexec_method kexec; /* hopboot.kexec=auto|syscall|tools */
+    char **os_args;        /* NULL-terminated: words passed on to the OS kernel */
+    size_t n_os_args;
+    char **warnings;       /* NULL-terminated: one sentence per unknown key or bad value */
+    size_t n_warnings;
+};
+
+/* Split TEXT into words the way the kernel does: whitespace separates, double quotes group
+ * and are removed ("a=\"b c\"" is the word a=b c).  An unterminated quote runs to the end.
+ * On success *ret_words is a NULL-terminated array (strv_free) of *ret_n words.
+ * Returns 0 or -ENOMEM. */
+int cmdline_split(const char *text, char ***ret_words, size_t *ret_n);
+
+/* Parse a kernel command line into *ret, starting from the defaults (DEFAULT_NAME, card
+ * auto, keydisk kd.img, level info, 15 s wait, kexec auto).  syslinux's own BOOT_IMAGE= and
+ * initrd= and the initramfs-only rdinit= are dropped; other words go to os_args.
+ * Unknown hopboot.* keys and bad values become warnings and keep the default.
+ * Returns 0 or -ENOMEM; free with config_done(). */
+int cmdline_parse(const char *text, const char *default_name, struct config *ret);
+
+/* Join N words into one command line, quoting words that contain whitespace.
+ * Returns 0 and a malloc'd string in *ret, or -ENOMEM. */
+int cmdline_join(char *const *words, size_t n, char **ret);
+
+void config_done(struct config *config);

@@ -1,0 +1,25 @@
+/* fileio.h - small I/O helpers shared by every stage: whole writes, bounded whole-file
+ * reads, fd-to-fd copies and string-array growth. Pure: they never log. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Write all LEN bytes of BUF to FD, retrying on EINTR and short writes.
+ * Returns 0 or -errno. */
+int fileio_write_all(int fd, const void *buf, size_t len);
+
+/* Read the whole file PATH (relative to DIRFD, or AT_FDCWD) into a NUL-terminated buffer.
+ * Files larger than MAX_SIZE bytes fail with -EFBIG.  On success *ret_data (owned by the
+ * caller, free()) and *ret_len (without the NUL; may be NULL) are set.  Returns 0 or -errno. */
+int fileio_read_file(int dirfd, const char *path, size_t max_size, char **ret_data, size_t *ret_len);
+
+/* Copy LEN bytes from the current offset of SRC_FD to DST_FD (copy_file_range, falling
+ * back to read/write across filesystems).  A source shorter than LEN fails with -EIO.
+ * Returns 0 or -errno. */
+int fileio_copy(int src_fd, int dst_fd, uint64_t len);
+
+/* Append a copy of S to the NULL-terminated array *V of *N strings.  Returns 0 or -ENOMEM;
+ * on failure *V is unchanged. */
+int fileio_strv_push(char ***v, size_t *n, const char *s);

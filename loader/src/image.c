@@ -1,0 +1,54 @@
+/* image.c - see image.h. */
+#include "image.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+
+int image_from_file_name(const char *name, const char *file, struct image *ret)
+{
+    static const char suffix[] = ".img";
+    size_t name_len = strlen(name), file_len = strlen(file), suffix_len = strlen(suffix);
+
+    if (name_len == 0 || file_len <= name_len + 1 + suffix_len)
+        return -EINVAL;
+    if (strncmp(file, name, name_len) != 0 || file[name_len] != '-')
+        return -EINVAL;
+    if (strcmp(file + file_len - suffix_len, suffix) != 0)
+        return -EINVAL;
+
+    struct version version;
+    const char *v = file + name_len + 1;
+    if (version_parse(v, file_len - suffix_len - name_len - 1, &version) < 0)
+        return -EINVAL;
+
+    _cleanup_free_ char *file_copy = strdup(file);
+    _cleanup_free_ char *label = strndup(file, file_len - suffix_len);
+    if (!file_copy || !label)
+        return -ENOMEM;
+
+    *ret = (struct image){
+        .file = TAKE_PTR(file_copy),
+        .label = TAKE_PTR(label),
+        .version = version,
+    };
+    return 0;
+}
+
+void image_done(struct image *image)
+{
+    free(image->file);
+    free(image->label);
+    image->file = image->label = NULL;
+}
+
+void image_free_array(struct image *images, size_t n)
+{
+    if (!images)
+        return;
+    for (size_t i = 0; i < n; i++)
+        image_done(&images[i]);
+    free(images);
+}

@@ -1,0 +1,29 @@
+/* image.h - the one struct that travels through the pipeline: a candidate OS image,
+ * from the moment it is found until it boots or is rejected. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "version.h"
+
+#define IMAGE_SHA1_LEN 20
+
+struct image {
+    char *file;                      /* file name in its source directory: "Demo-1.1.0.img" */
+    char *label;                     /* the file name without ".img": "Demo-1.1.0" */
+    struct version version;
+    uint8_t sha1[IMAGE_SHA1_LEN];    /* valid once verified is true */
+    bool verified;
+};
+
+/* Fill *ret for FILE if it is named NAME-X.Y.Z.img (NAME exactly, version per version.h).
+ * Returns 0, -EINVAL when the name does not match, -ENOMEM. */
+int image_from_file_name(const char *name, const char *file, struct image *ret);
+
+/* Release what an image owns (not the struct itself). */
+void image_done(struct image *image);
+
+/* image_done() each of N images, then free the array.  IMAGES may be NULL. */
+void image_free_array(struct image *images, size_t n);

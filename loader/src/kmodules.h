@@ -1,0 +1,25 @@
+/* kmodules.h - kernel modules through libkmod (stage 1 only; stage 2 is static and uses
+ * modload.h).  Two jobs: load what the loader kernel needs to see the card, and work out
+ * which of the *image's* modules stage 2 must load, in dependency order.  Does not log. */
+#pragma once
+
+#include <stddef.h>
+
+/* Load into the running kernel every module whose alias matches a device's modalias
+ * under /sys/devices (a one-shot "coldplug", as udev does at boot), plus the modules
+ * named in NAMES (N of them; filesystems, which have no modalias).  Missing modules and
+ * ones already loaded are not errors.  Returns how many were newly loaded, or -errno
+ * when libkmod cannot start. */
+int kmodules_load(const char *const *names, size_t n);
+
+/* Names of the modules that drive DEVICE ("/dev/sda1"): the driver module of each sysfs
+ * ancestor of its disk (sd_mod, ata_piix, virtio_blk, virtio_pci, usb_storage, ...).
+ * Appended to the NULL-terminated *names array of *n.  Returns 0 or -errno. */
+int kmodules_for_device(const char *device, char ***names, size_t *n);
+
+/* For the module tree MODULES_DIR (".../lib/modules/<release>", depmod'ed), resolve NAMES
+ * (N of them; names or aliases) with their dependencies and pre-softdeps into the list of
+ * module files to load, dependencies first, each once.  Built-in and unknown modules are
+ * skipped.  On success *ret_paths is NULL-terminated (strv_free) with *ret_n entries.
+ * Returns 0 or -errno (-ENOENT: no modules.dep in MODULES_DIR). */
+int kmodules_resolve(const char *modules_dir, const char *const *names, size_t n, char ***ret_paths, size_t *ret_n);

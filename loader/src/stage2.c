@@ -1,0 +1,198 @@
+/* stage2.c - hopboot-stage2: PID 1 of the image's kernel, started from the hand-off
+ * initramfs that stage 1 wrote.
+ *
+ * Mounts do not survive kexec, so the union root is built here: load the modules stage 1
+ * chose, find the card again, loop-mount the image read-only and the keydisk read-write,
+ * join them with overlayfs (a tmpfs upper layer when the keydisk is missing), show the
+ * card at /media/card, and switch_root to the OS's init.  Static: it must run under any
+ * image's kernel with nothing but this initramfs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "cmdline.h"
+#include "devices.h"
+#include "fileio.h"
+#include "handoff.h"
+#include "log.h"
+#include "modload.h"
+#include "mount.h"
+#include "switchroot.h"
+
+#define CARD_WAIT_SECONDS 30
+#define CARD_DIR "/media/card"
+#define LOWER_DIR "/hopboot/lower"
+#define KEYDISK_DIR "/hopboot/keydisk"
+#define ROOT_DIR "/hopboot/root"
+
+/* Nothing else can be tried from here: the loader is gone.  Say why, then reboot so the
+ * machine does not hang at an empty console. */
+static void fail(const char *label, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+static void fail(const char *label, const char *fmt, ...)
+{
+    char what[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    log_error("cannot boot %s: %s; rebooting in 10 s", label, what);
+    sleep(10);
+    sync();
+    reboot(RB_AUTOBOOT);
+    for (;;)
+        pause();
+}
+
+static void load_modules(const struct handoff *h)
+{
+    for (size_t i = 0; i < h->n_modules; i++) {
+        char path[600];
+        snprintf(path, sizeof(path), "/%s", h->modules[i]);
+        int r = modload_file(path);
+        if (r < 0)
+            log_warning("module %s does not load (%s)", h->modules[i], strerror(-r));
+    }
+}
+
+static int wait_for_device(const char *spec, char **ret_device)
+{
+    for (int tenth = 0; tenth < CARD_WAIT_SECONDS * 10; tenth++) {
+        int r = devices_find(spec, ret_device);
+        if (r != -ENODEV)
+            return r;
+        usleep(100 * 1000);
+    }
+    return -ENODEV;
+}
+
+/* Mount the keydisk KEYDISK (a path on the card or a device spec) read-write at
+ * KEYDISK_DIR with upper/ and work/ in it.  Returns 0 or -errno. */
+static int attach_keydisk(const char *keydisk)
+{
+    _cleanup_free_ char *device = NULL, *path = NULL;
+    int r;
+
+    if (devices_is_spec(keydisk)) {
+        r = wait_for_device(keydisk, &device);
+        if (r >= 0)
+            r = mount_device(device, KEYDISK_DIR, MS_NOATIME, NULL);
+    } else if (asprintf(&path, CARD_DIR "/%s", keydisk) < 0)
+        r = -ENOMEM;
+    else if (access(path, F_OK) < 0)
+        r = -errno;
+    else
+        r = mount_image(path, KEYDISK_DIR, false, NULL);
+    if (r < 0)
+        return r;
+    if ((r = mount_mkdir_p(KEYDISK_DIR "/upper", 0755)) < 0 || (r = mount_mkdir_p(KEYDISK_DIR "/work", 0755)) < 0) {
+        umount2(KEYDISK_DIR, MNT_DETACH);
+        return r;
+    }
+    return 0;
+}
+
+/* The overlay's upper layer: the keydisk, or a tmpfs after one line saying why not.  The
+ * keydisk file itself is never touched when it cannot be used.  Returns whether the
+ * keydisk is in use. */
+static bool mount_upper(const char *keydisk)
+{
+    if (strcmp(keydisk, "none") == 0)
+        log_info("no keydisk (hopboot.keydisk=none), changes will not persist (tmpfs overlay)");
+    else {
+        int r = attach_keydisk(keydisk);
+        if (r >= 0)
+            return true;
+        if (r == -ENOENT || r == -ENODEV)
+            log_warning("keydisk %s not found, changes will not persist (tmpfs overlay)", keydisk);
+        else
+            log_warning("keydisk %s does not mount (%s), changes will not persist (tmpfs overlay)", keydisk,
+                        r == -EMEDIUMTYPE ? "no filesystem recognised" : strerror(-r));
+    }
+    (void)mount_mkdir_p(KEYDISK_DIR, 0755);
+    (void)mount("tmpfs", KEYDISK_DIR, "tmpfs", 0, "mode=0755");
+    (void)mount_mkdir_p(KEYDISK_DIR "/upper", 0755);
+    (void)mount_mkdir_p(KEYDISK_DIR "/work", 0755);
+    return false;
+}
+
+static const char *init_path(void)
+{
+    static char init[256] = "/sbin/init";
+    _cleanup_free_ char *text = NULL;
+    _cleanup_strv_free_ char **words = NULL;
+    size_t n;
+
+    /* init= on the command line is the OS's choice: honour it as the kernel would. */
+    if (fileio_read_file(AT_FDCWD, "/proc/cmdline", 65536, &text, NULL) < 0 || cmdline_split(text, &words, &n) < 0)
+        return init;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(words[i], "init=", 5) == 0 && words[i][5] == '/')
+            snprintf(init, sizeof(init), "%s", words[i] + 5);
+    return init;
+}
+
+static void build_root(const struct handoff *h)
+{
+    _cleanup_free_ char *card = NULL, *image = NULL;
+
+    int r = wait_for_device(h->card, &card);
+    if (r < 0)
+        fail(h->label, "the card %s did not appear", h->card);
+    r = mount_device(card, CARD_DIR, MS_NOATIME, NULL);
+    if (r < 0)
+        fail(h->label, "the card does not mount (%s)", strerror(-r));
+    if (asprintf(&image, CARD_DIR "/%s", h->image) < 0)
+        fail(h->label, "%s", "out of memory");
+    r = mount_image(image, LOWER_DIR, true, NULL);
+    if (r < 0)
+        fail(h->label, "the image does not mount (%s)", strerror(-r));
+    bool persistent = mount_upper(h->keydisk);
+    r = mount_overlay(LOWER_DIR, KEYDISK_DIR "/upper", KEYDISK_DIR "/work", ROOT_DIR);
+    if (r < 0)
+        fail(h->label, "the overlay root does not mount (%s)", strerror(-r));
+    /* The card stays reachable from the OS, e.g. to copy an upgrade onto it. */
+    r = mount_mkdir_p(ROOT_DIR CARD_DIR, 0755);
+    if (r < 0 || mount(CARD_DIR, ROOT_DIR CARD_DIR, NULL, MS_MOVE, NULL) < 0)
+        log_warning("the card is not visible at %s in the OS (%s)", CARD_DIR, strerror(r < 0 ? -r : errno));
+    if (persistent)
+        log_info("root is %s + keydisk %s", h->image, h->keydisk);
+    else
+        log_info("root is %s + tmpfs", h->image);
+}
+
+int main(int argc, char **argv)
+{
+    _cleanup_free_ char *text = NULL;
+    struct handoff h;
+    size_t len;
+
+    (void)argc;
+    (void)mount_early();
+    log_setup("hopboot-stage2", getpid() == 1 ? LOG_TARGET_CONSOLE : LOG_TARGET_STDERR);
+    if (getpid() != 1) {
+        log_error("runs only as PID 1 of the hand-off initramfs that hopboot writes");
+        return 2;
+    }
+    int r = fileio_read_file(AT_FDCWD, "/" HANDOFF_PATH, HANDOFF_MAX_SIZE, &text, &len);
+    if (r >= 0)
+        r = handoff_parse(text, len, &h);
+    if (r < 0)
+        fail("the image", "the hand-off file /" HANDOFF_PATH " is unreadable (%s)", strerror(-r));
+
+    load_modules(&h);
+    build_root(&h);
+    const char *init = init_path();
+    argv[0] = (char *)init;
+    r = switchroot(ROOT_DIR, init, argv);
+    fail(h.label, "cannot start the OS's init (%s)", strerror(-r));
+}

@@ -1,0 +1,20 @@
+/* sums.h - checksum files in sha1sum format ("<40 hex>  Name-X.Y.Z.img"). Pure. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SUMS_SHA1_LEN 20
+#define SUMS_SHA1_HEX_LEN 40
+/* A .sha1 file is one line; anything larger is not one. */
+#define SUMS_MAX_FILE_SIZE 4096
+
+/* Parse the LEN bytes of TEXT as the .sha1 file of FILE: exactly one line holding 40 hex
+ * digits (either case), then two spaces or " *" (sha1sum's binary marker), then exactly
+ * FILE, then an optional "\r" and an optional "\n".  Returns 0 and fills ret_digest;
+ * -EBADMSG for anything else (empty, short or non-hex digest, another file name, several
+ * lines, BSD "SHA1 (f) = x" style, escaped names). */
+int sums_parse_sha1_file(const char *text, size_t len, const char *file, uint8_t ret_digest[SUMS_SHA1_LEN]);
+
+/* Write DIGEST as 40 lower-case hex digits and a NUL into OUT. */
+void sums_format_hex(const uint8_t digest[SUMS_SHA1_LEN], char out[SUMS_SHA1_HEX_LEN + 1]);

@@ -1,0 +1,89 @@
+/* test-verify.c - streaming SHA-1: known digests, match, mismatch, empty, truncated,
+ * missing file, and a file larger than one read block. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sums.h"
+#include "tests.h"
+#include "verify.h"
+
+static char dir[] = "/tmp/test-verify-XXXXXX";
+
+static void write_file(const char *name, const void *data, size_t len)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    CHECK(fd >= 0);
+    CHECK(write(fd, data, len) == (ssize_t)len);
+    close(fd);
+}
+
+static void digest_of(int dirfd, const char *name, char hex[SUMS_SHA1_HEX_LEN + 1])
+{
+    uint8_t d[SUMS_SHA1_LEN];
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    CHECK(fd >= 0);
+    CHECK_EQ_INT(verify_sha1_fd(fd, d), 0);
+    close(fd);
+    sums_format_hex(d, hex);
+}
+
+static void parse_hex(const char *hex, uint8_t d[SUMS_SHA1_LEN])
+{
+    char line[128];
+    snprintf(line, sizeof(line), "%s  x", hex);
+    CHECK_EQ_INT(sums_parse_sha1_file(line, strlen(line), "x", d), 0);
+}
+
+int main(void)
+{
+    char hex[SUMS_SHA1_HEX_LEN + 1];
+    uint8_t expected[SUMS_SHA1_LEN];
+
+    CHECK(mkdtemp(dir) != NULL);
+    int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    write_file("empty", "", 0);
+    digest_of(dirfd, "empty", hex);
+    CHECK_STREQ(hex, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+
+    write_file("abc", "abc", 3);
+    digest_of(dirfd, "abc", hex);
+    CHECK_STREQ(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
+
+    /* 3 MiB + 1 of 'a': spans several 1 MiB blocks; digest from `head -c | sha1sum`. */
+    size_t big_len = 3 * 1024 * 1024 + 1;
+    char *big = malloc(big_len);
+    memset(big, 'a', big_len);
+    write_file("big", big, big_len);
+    digest_of(dirfd, "big", hex);
+    CHECK_STREQ(hex, "b50a3128de1196b1382946d9a62cdff54a559632");
+
+    parse_hex("a9993e364706816aba3e25717850c26c9cd0d89d", expected);
+    uint8_t actual[SUMS_SHA1_LEN];
+    CHECK_EQ_INT(verify_file(dirfd, "abc", expected, actual), 0);
+    CHECK(memcmp(actual, expected, SUMS_SHA1_LEN) == 0);
+    write_file("abd", "abd", 3);
+    CHECK_EQ_INT(verify_file(dirfd, "abd", expected, actual), -EBADMSG); /* mismatch */
+    sums_format_hex(actual, hex);
+    CHECK_STREQ(hex, "cb4cc28df0fdbe0ecf9d9662e294b118092a5735");       /* sha1("abd") */
+    write_file("ab", "ab", 2);
+    CHECK_EQ_INT(verify_file(dirfd, "ab", expected, NULL), -EBADMSG);    /* truncated */
+    CHECK_EQ_INT(verify_file(dirfd, "empty", expected, NULL), -EBADMSG);
+    memset(actual, 0x5a, sizeof(actual));
+    CHECK_EQ_INT(verify_file(dirfd, "missing", expected, actual), -ENOENT); /* missing file */
+    CHECK_EQ_INT(actual[0], 0x5a);                                       /* not written */
+    CHECK_EQ_INT(verify_file(dirfd, ".", expected, NULL), -EISDIR);      /* not a file */
+
+    free(big);
+    close(dirfd);
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+    return TEST_RESULT();
+}
