@@ -23,7 +23,7 @@
 /* What stage 2 needs from the image's kernel besides the card's own drivers: loop and the
  * image filesystems, the keydisk's ext4, the overlay, and vfat to reach the card. */
 static const char *const stage2_modules[] = {
-    "loop", "squashfs", "erofs", "ext4", "overlay", "vfat", "nls_cp437", "nls_iso8859_1", "nls_utf8",
+    "loop", "squashfs", "erofs", "ext4", "overlay", "vfat", "nls_cp437", "nls_ascii", "nls_iso8859_1", "nls_utf8",
 };
 
 static int fail(char *reason, size_t size, int error, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -117,20 +117,19 @@ static int resolve_modules(const char *kernel, const char *device, char ***ret_p
 static int build_cmdline(const struct config *config, const struct boot_source *src, const struct image *image,
                          char **ret)
 {
-    _cleanup_free_ char *image_args = NULL, *os_args = NULL;
+    _cleanup_free_ char *image_args = NULL, *booted = NULL, *from = NULL;
+    _cleanup_strv_free_ char **words = NULL;
+    size_t n = 0;
 
-    if (fileio_read_file(AT_FDCWD, BOOT_IMAGE_DIR "/boot/cmdline", 4096, &image_args, NULL) < 0)
-        image_args = NULL;
-    for (char *p = image_args; p && *p; p++)
-        if (*p == '\n' || *p == '\r' || *p == '\t')
-            *p = ' ';
-    int r = cmdline_join(config->os_args, config->n_os_args, &os_args);
-    if (r < 0)
-        return r;
-    if (asprintf(ret, "%s%s%s%shopboot.booted=%s hopboot.from=%s", image_args ? image_args : "",
-                 image_args ? " " : "", os_args, *os_args ? " " : "", image->label, src->from) < 0)
+    (void)fileio_read_file(AT_FDCWD, BOOT_IMAGE_DIR "/boot/cmdline", 4096, &image_args, NULL);
+    int r = cmdline_split(image_args ? image_args : "", &words, &n);
+    for (size_t i = 0; r >= 0 && i < config->n_os_args; i++)
+        r = fileio_strv_push(&words, &n, config->os_args[i]);
+    if (r < 0 || asprintf(&booted, "hopboot.booted=%s", image->label) < 0 ||
+        asprintf(&from, "hopboot.from=%s", src->from) < 0 || fileio_strv_push(&words, &n, booted) < 0 ||
+        fileio_strv_push(&words, &n, from) < 0)
         return -ENOMEM;
-    return 0;
+    return cmdline_join(words, n, ret);
 }
 
 static int write_handoff(const struct config *config, const struct boot_source *src, const struct image *image,

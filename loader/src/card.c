@@ -18,9 +18,10 @@
 #define CARD_POLL_MS 200
 
 /* Filesystems the loader's kernel needs before any card can be read.  Devices announce
- * their drivers through modalias; filesystems do not. */
+ * their drivers through modalias; filesystems do not.  vfat also needs the code page and
+ * the kernel's default iocharset (Debian: ascii). */
 static const char *const card_filesystems[] = {
-    "vfat", "nls_cp437", "nls_iso8859_1", "nls_utf8", "loop", "squashfs", "erofs", "ext4", "isofs",
+    "vfat", "nls_cp437", "nls_ascii", "nls_iso8859_1", "nls_utf8", "loop", "squashfs", "erofs", "ext4", "isofs",
 };
 
 static int try_device(const char *device, const char *spec, const char *mountpoint)

@@ -59,7 +59,11 @@ static void load_modules(const struct handoff *h)
         char path[600];
         snprintf(path, sizeof(path), "/%s", h->modules[i]);
         int r = modload_file(path);
-        if (r < 0)
+        /* ENODEV: the module is not for this machine (crc32c-intel without SSE4.2 beside
+         * crc32c_generic): normal when an alias matches several modules. */
+        if (r == -ENODEV)
+            log_debug("module %s has no device here", h->modules[i]);
+        else if (r < 0)
             log_warning("module %s does not load (%s)", h->modules[i], strerror(-r));
     }
 }
