@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Changes made in the booted OS persist in kd.img; the image stays untouched.
+
+Card: Demo-1.0.0 and Demo-1.1.0 with a fresh keydisk, no demo.poweroff (the
+demo stays up with a shell).  Boot 1 writes a random token to
+/etc/hopboot-persist and powers off.  Boot 2 of the same card reads the token
+back and checks the sha1 of /media/card/Demo-1.1.0.img.  On the host, the
+image on the card still has its old sha1 and holds no /etc/hopboot-persist,
+while kd.img holds the token.
+"""
+
+import secrets
+import sys
+
+sys.dont_write_bytecode = True
+import qemuboot  # noqa: E402
+from qemuboot import TestFailure, shell_run  # noqa: E402
+
+PROMPT = "demo# "
+PERSIST = "/etc/hopboot-persist"
+
+
+def main(ctx):
+    token = f"persist-{secrets.token_hex(8)}"
+    images = ctx.stage_demo("1.0.0", "1.1.0")
+    card = ctx.make_card(images.values(), append="")
+    digest = qemuboot.sha1_of(qemuboot.card_extract(card, "/Demo-1.1.0.img", ctx.workdir / "before.img"))
+    qemuboot.note(f"Demo-1.1.0.img on the card: sha1 {digest}")
+
+    with ctx.boot(card, log="boot1") as q:
+        qemuboot.expect_demo_boot(q, "1.1.0", poweroff=False)
+        q.assert_seen(r"hopboot-stage2: root is Demo-1\.1\.0\.img \+ keydisk kd\.img\b")
+        shell_run(q, f"echo {token} > {PERSIST}; sync; cat {PERSIST}", token, PROMPT)
+        q.expect(PROMPT, 60)    # the shell is back: sync has returned
+        q.send("poweroff -f")   # unmounts nothing: what sync wrote is all that persists
+        qemuboot.expect_clean_exit(q)
+
+    with ctx.boot(card, log="boot2") as q:
+        qemuboot.expect_demo_boot(q, "1.1.0", poweroff=False)
+        shell_run(q, f"cat {PERSIST}", token, PROMPT)
+        shell_run(q, "sha1sum /media/card/Demo-1.1.0.img", rf"{digest}  /media/card/Demo-1\.1\.0\.img", PROMPT)
+        q.send("poweroff -f")
+        qemuboot.expect_clean_exit(q)
+
+    after = qemuboot.card_extract(card, "/Demo-1.1.0.img", ctx.workdir / "after.img")
+    if qemuboot.sha1_of(after) != digest:
+        raise TestFailure(f"Demo-1.1.0.img changed on the card: sha1 {qemuboot.sha1_of(after)}, was {digest}")
+    if PERSIST in qemuboot.squashfs_list(after):
+        raise TestFailure(f"{PERSIST} is inside Demo-1.1.0.img, the image must stay read-only")
+    keydisk = qemuboot.card_extract(card, "/kd.img", ctx.workdir / "kd.img")
+    if token.encode() not in keydisk.read_bytes():
+        raise TestFailure(f"token {token} not found in the card's kd.img")
+    qemuboot.note("image unchanged, token lives in kd.img")
+
+
+if __name__ == "__main__":
+    sys.exit(qemuboot.run(main, __doc__))
