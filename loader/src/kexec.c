@@ -55,13 +55,13 @@ static int worth_falling_back(int error)
            error == -EKEYREJECTED || error == -EOPNOTSUPP;
 }
 
-int kexec_load(const char *kernel, const char *initrd, const char *cmdline, enum kexec_method method,
-               struct kexec_result *ret)
+int kexec_load_with(const struct kexec_backend *backend, const char *kernel, const char *initrd, const char *cmdline,
+                    enum kexec_method method, struct kexec_result *ret)
 {
     struct kexec_result result = { .used = KEXEC_METHOD_SYSCALL };
 
     if (method != KEXEC_METHOD_TOOLS) {
-        int r = load_syscall(kernel, initrd, cmdline);
+        int r = backend->file_load(kernel, initrd, cmdline);
         if (r == 0) {
             *ret = result;
             return 0;
@@ -71,11 +71,18 @@ int kexec_load(const char *kernel, const char *initrd, const char *cmdline, enum
         result.syscall_error = r;
     }
     result.used = KEXEC_METHOD_TOOLS;
-    int r = load_tools(kernel, initrd, cmdline);
+    int r = backend->tools_load(kernel, initrd, cmdline);
     if (r < 0)
         return r;
     *ret = result;
     return 0;
+}
+
+int kexec_load(const char *kernel, const char *initrd, const char *cmdline, enum kexec_method method,
+               struct kexec_result *ret)
+{
+    static const struct kexec_backend system = { .file_load = load_syscall, .tools_load = load_tools };
+    return kexec_load_with(&system, kernel, initrd, cmdline, method, ret);
 }
 
 int kexec_execute(void)

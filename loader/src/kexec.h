@@ -21,5 +21,16 @@ struct kexec_result {
 int kexec_load(const char *kernel, const char *initrd, const char *cmdline, enum kexec_method method,
                struct kexec_result *ret);
 
+/* The two ways to load, as functions returning 0 or -errno: a seam so the fallback
+ * decision can be tested without a kernel to kexec. */
+struct kexec_backend {
+    int (*file_load)(const char *kernel, const char *initrd, const char *cmdline);
+    int (*tools_load)(const char *kernel, const char *initrd, const char *cmdline);
+};
+
+/* kexec_load() with BACKEND instead of the real syscall and kexec-tools. */
+int kexec_load_with(const struct kexec_backend *backend, const char *kernel, const char *initrd, const char *cmdline,
+                    enum kexec_method method, struct kexec_result *ret);
+
 /* Sync filesystems and jump into the loaded kernel.  Returns only on failure, with -errno. */
 int kexec_execute(void);

@@ -668,15 +668,18 @@ class Context:
         """images/mkcard a card holding `images` (each with its .sha1 when present).
 
         append: OS arguments for syslinux.cfg ("" or None: none).
-        keydisk: True for mkcard's fresh kd.img, False for --no-keydisk.
+        keydisk: True for mkcard's fresh kd.img, False for --no-keydisk, or a
+        file to copy as kd.img (--keydisk FILE).
         """
         out = self.workdir / card
         args = ["-o", out, "--loader-kernel", self.artifact("kernel/vmlinuz"),
                 "--loader-initrd", self.artifact("initrd.img")]
         if append:
             args += ["--append", append]
-        if not keydisk:
+        if keydisk is False:
             args.append("--no-keydisk")
+        elif keydisk is not True:
+            args += ["--keydisk", Path(keydisk)]
         args += [Path(image) for image in images]
         run_script("mkcard", *args, build=self.build, cwd=self.workdir, log=self.tool_log)
         if not out.is_file():
