@@ -36,7 +36,7 @@ static int fail(char *reason, size_t size, int error, const char *fmt, ...)
     return error;
 }
 
-static int check_sha1(const struct boot_source *src, struct image *image, char *reason, size_t size)
+int boot_verify_card(const struct boot_source *src, struct image *image, char *reason, size_t size)
 {
     _cleanup_free_ char *sums_file = NULL, *text = NULL;
     uint8_t expected[SUMS_SHA1_LEN], actual[SUMS_SHA1_LEN];
@@ -114,8 +114,7 @@ static int resolve_modules(const char *kernel, const char *device, char ***ret_p
 /* The image's kernel command line: its /boot/cmdline, then the OS arguments from
  * syslinux.cfg (later words win in the kernel, so the card can override the image), then
  * what tells the OS how it was booted. */
-static int build_cmdline(const struct config *config, const struct boot_source *src, const struct image *image,
-                         char **ret)
+static int build_cmdline(const struct config *config, const struct image *image, const char *from_source, char **ret)
 {
     _cleanup_free_ char *image_args = NULL, *booted = NULL, *from = NULL;
     _cleanup_strv_free_ char **words = NULL;
@@ -126,14 +125,14 @@ static int build_cmdline(const struct config *config, const struct boot_source *
     for (size_t i = 0; r >= 0 && i < config->n_os_args; i++)
         r = fileio_strv_push(&words, &n, config->os_args[i]);
     if (r < 0 || asprintf(&booted, "hopboot.booted=%s", image->label) < 0 ||
-        asprintf(&from, "hopboot.from=%s", src->from) < 0 || fileio_strv_push(&words, &n, booted) < 0 ||
+        asprintf(&from, "hopboot.from=%s", from_source) < 0 || fileio_strv_push(&words, &n, booted) < 0 ||
         fileio_strv_push(&words, &n, from) < 0)
         return -ENOMEM;
     return cmdline_join(words, n, ret);
 }
 
 static int write_handoff(const struct config *config, const struct boot_source *src, const struct image *image,
-                         const char *kernel, char *reason, size_t size)
+                         const char *ram_image, const char *from, const char *kernel, char *reason, size_t size)
 {
     _cleanup_strv_free_ char **modules = NULL;
     size_t n_modules = 0;
@@ -146,21 +145,21 @@ static int write_handoff(const struct config *config, const struct boot_source *
     sums_format_hex(image->sha1, sha1_hex);
     struct handoff h = {
         .label = image->label,
-        .image = image->file,
+        .image = ram_image ? "/" HANDOFF_IMAGE_PATH : image->file,
         .card = (char *)src->card_spec,
         .keydisk = config->keydisk,
         .sha1 = sha1_hex,
-        .from = (char *)src->from,
+        .from = (char *)from,
     };
     r = initramfs_write(BOOT_HANDOFF_FILE, access(image_initrd, R_OK) == 0 ? image_initrd : NULL, BOOT_STAGE2, &h,
-                        modules, n_modules);
+                        ram_image, modules, n_modules);
     if (r < 0)
         return fail(reason, size, r, "cannot write the hand-off initramfs (%s)", strerror(-r));
     return 0;
 }
 
-static int prepare_mounted(const struct config *config, const struct boot_source *src, struct image *image,
-                           struct boot_loaded *ret, char *reason, size_t size)
+static int prepare_mounted(const struct config *config, const struct boot_source *src, const struct image *image,
+                           const char *ram_image, const char *from, struct boot_loaded *ret, char *reason, size_t size)
 {
     _cleanup_free_ char *cmdline = NULL;
     struct kexec_result result;
@@ -168,10 +167,10 @@ static int prepare_mounted(const struct config *config, const struct boot_source
     const char *kernel = find_kernel();
     if (!kernel)
         return fail(reason, size, -ENOENT, "no kernel at /boot/vmlinuz or /boot/bzImage");
-    int r = write_handoff(config, src, image, kernel, reason, size);
+    int r = write_handoff(config, src, image, ram_image, from, kernel, reason, size);
     if (r < 0)
         return r;
-    r = build_cmdline(config, src, image, &cmdline);
+    r = build_cmdline(config, image, from, &cmdline);
     if (r < 0)
         return fail(reason, size, r, "cannot build its command line (%s)", strerror(-r));
     r = kexec_load(kernel, BOOT_HANDOFF_FILE, cmdline, config->kexec, &result);
@@ -182,21 +181,14 @@ static int prepare_mounted(const struct config *config, const struct boot_source
     return 0;
 }
 
-int boot_prepare(const struct config *config, const struct boot_source *src, struct image *image,
-                 struct boot_loaded *ret, char *reason, size_t size)
+int boot_load(const struct config *config, const struct boot_source *src, const struct image *image, const char *path,
+              bool in_ram, const char *from, struct boot_loaded *ret, char *reason, size_t size)
 {
-    _cleanup_free_ char *path = NULL;
-
-    int r = check_sha1(src, image, reason, size);
-    if (r < 0)
-        return r;
-    if (asprintf(&path, "%s/%s", src->dir, image->file) < 0)
-        return -ENOMEM;
-    r = mount_image(path, BOOT_IMAGE_DIR, true, NULL);
+    int r = mount_image(path, BOOT_IMAGE_DIR, true, NULL);
     if (r < 0)
         return fail(reason, size, r, "does not mount (%s)",
                     r == -EMEDIUMTYPE ? "no filesystem recognised" : strerror(-r));
-    r = prepare_mounted(config, src, image, ret, reason, size);
+    r = prepare_mounted(config, src, image, in_ram ? path : NULL, from, ret, reason, size);
     if (r < 0)
         boot_release();
     return r;

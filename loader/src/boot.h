@@ -3,6 +3,7 @@
  * plain phrase, and the driver (main.c) decides what to say and what to try next. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cmdline.h"
@@ -15,11 +16,10 @@
 #define BOOT_STAGE2 "/usr/lib/hopboot/hopboot-stage2"
 
 struct boot_source {
-    int dirfd;              /* the directory holding the images (the card's root) */
+    int dirfd;              /* the card's root directory, -1 when there is no card */
     const char *dir;        /* its path */
-    const char *device;     /* the card's block device, for its driver modules */
-    const char *card_spec;  /* how stage 2 finds the card again: "UUID=..." */
-    const char *from;       /* "card" */
+    const char *device;     /* the card's block device, for its driver modules; NULL: none */
+    const char *card_spec;  /* how stage 2 finds the card again: "UUID=...", or "none" */
 };
 
 struct boot_loaded {
@@ -27,12 +27,18 @@ struct boot_loaded {
     int syscall_error; /* why kexec_file_load was not used, when it was tried */
 };
 
-/* Verify IMAGE against its .sha1 (setting image->sha1 and image->verified), mount it
- * read-only, build the hand-off initramfs and load the image's kernel for kexec.  On
- * failure writes a phrase such as "checksum mismatch (...)" into REASON and returns
- * -errno, with the image unmounted again.  On success the image stays mounted. */
-int boot_prepare(const struct config *config, const struct boot_source *source, struct image *image,
-                 struct boot_loaded *ret, char *reason, size_t reason_size);
+/* Verify IMAGE on the card against its .sha1, setting image->sha1 and image->verified.
+ * On failure writes a phrase such as "checksum mismatch (...)" into REASON and returns
+ * -errno. */
+int boot_verify_card(const struct boot_source *source, struct image *image, char *reason, size_t reason_size);
 
-/* Undo what boot_prepare left mounted or written.  Safe to call at any time. */
+/* Mount the verified image file PATH read-only, build the hand-off initramfs (carrying the
+ * image itself when IN_RAM: it was fetched and exists nowhere else) and load the image's
+ * kernel for kexec with hopboot.from=FROM.  On failure writes a phrase into REASON and
+ * returns -errno, with the image unmounted again. */
+int boot_load(const struct config *config, const struct boot_source *source, const struct image *image,
+              const char *path, bool in_ram, const char *from, struct boot_loaded *ret, char *reason,
+              size_t reason_size);
+
+/* Undo what boot_load left mounted or written.  Safe to call at any time. */
 void boot_release(void);

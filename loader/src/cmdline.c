@@ -117,6 +117,12 @@ static int parse_hopboot_key(struct config *c, const char *word, const char *key
         return set_string(&c->card, value);
     else if (IS("keydisk"))
         return set_string(&c->keydisk, value);
+    else if (IS("src"))
+        return set_string(&c->src, value);
+    else if (IS("netdev"))
+        return set_string(&c->netdev, value);
+    else if (IS("ca"))
+        return value[0] == '/' ? set_string(&c->ca, value) : warn(c, "%s: expected an absolute path, ignored", word);
     else if (IS("kexec"))
         return parse_kexec(c, value);
     else if (IS("wait")) {
@@ -154,7 +160,7 @@ int cmdline_parse(const char *text, const char *default_name, struct config *ret
     if (r < 0)
         return r;
 
-    if (!(c.name = strdup(default_name)) || !(c.keydisk = strdup("kd.img")))
+    if (!(c.name = strdup(default_name)) || !(c.keydisk = strdup("kd.img")) || !(c.src = strdup("card")))
         r = -ENOMEM;
     for (size_t i = 0; r >= 0 && i < n; i++) {
         const char *w = words[i];
@@ -163,6 +169,10 @@ int cmdline_parse(const char *text, const char *default_name, struct config *ret
         else if (!dropped_for_os(w)) {
             if (strcmp(w, "quiet") == 0 && c.log_level == LOG_INFO)
                 c.log_level = LOG_WARNING;
+            if (strncmp(w, "ip=", 3) == 0)
+                r = set_string(&c.ip, w + 3);
+            if (r < 0)
+                break;
             r = fileio_strv_push(&c.os_args, &c.n_os_args, w);
         }
     }
@@ -197,6 +207,10 @@ void config_done(struct config *c)
     free(c->name);
     free(c->card);
     free(c->keydisk);
+    free(c->src);
+    free(c->netdev);
+    free(c->ca);
+    free(c->ip);
     strv_free(c->os_args);
     strv_free(c->warnings);
     *c = (struct config){ 0 };

@@ -15,6 +15,10 @@ struct config {
     char *name;            /* hopboot.name=  image name prefix */
     char *card;            /* hopboot.card=  LABEL=x, UUID=x or /dev/x; NULL: the vfat with syslinux.cfg */
     char *keydisk;         /* hopboot.keydisk= path on the card, LABEL=, UUID= or "none" */
+    char *src;             /* hopboot.src= comma-separated sources: "card" and URLs; default "card" */
+    char *netdev;          /* hopboot.netdev= interface for network sources; NULL: the first with a link */
+    char *ca;              /* hopboot.ca= extra CA bundle for https; NULL: the initramfs bundle */
+    char *ip;              /* ip= (the kernel's syntax, also passed on to the OS); NULL: DHCP */
     bool rescue;           /* hopboot.rescue  straight to the rescue shell */
     int log_level;         /* syslog level; "quiet" lowers it to LOG_WARNING, hopboot.loglevel= sets it */
     unsigned wait_seconds; /* hopboot.wait=  how long to wait for the card to appear */
@@ -32,7 +36,7 @@ struct config {
 int cmdline_split(const char *text, char ***ret_words, size_t *ret_n);
 
 /* Parse a kernel command line into *ret, starting from the defaults (DEFAULT_NAME, card
- * auto, keydisk kd.img, level info, 15 s wait, kexec auto).  syslinux's own BOOT_IMAGE= and
+ * auto, keydisk kd.img, source card, level info, 15 s wait, kexec auto).  syslinux's own BOOT_IMAGE= and
  * initrd= and the initramfs-only rdinit= are dropped; other words go to os_args.
  * Unknown hopboot.* keys and bad values become warnings and keep the default.
  * Returns 0 or -ENOMEM; free with config_done(). */

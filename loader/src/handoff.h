@@ -10,16 +10,19 @@
 
 #define HANDOFF_PATH "hopboot/handoff"
 #define HANDOFF_MODULE_DIR "hopboot/modules"
+/* A fetched image travels inside the hand-off initramfs, here. */
+#define HANDOFF_IMAGE_PATH "hopboot/image.img"
 #define HANDOFF_MAX_SIZE 65536
 #define HANDOFF_MAX_MODULES 128
 
 struct handoff {
     char *label;   /* "Demo-1.1.0" */
-    char *image;   /* image path relative to the card's root: "Demo-1.1.0.img" */
-    char *card;    /* how to find the card again: "UUID=1234-ABCD" */
+    char *image;   /* relative to the card's root ("Demo-1.1.0.img"), or absolute in the
+                    * hand-off initramfs ("/hopboot/image.img") for a fetched image */
+    char *card;    /* how to find the card again: "UUID=1234-ABCD", or "none" */
     char *keydisk; /* as hopboot.keydisk=: a path on the card, LABEL=, UUID= or "none" */
     char *sha1;    /* 40 hex digits of the verified image */
-    char *from;    /* "card" */
+    char *from;    /* "card" or the image's URL */
     char **modules; /* NULL-terminated: paths inside the hand-off initramfs, in load order */
     size_t n_modules;
 };

@@ -41,7 +41,8 @@ void image_done(struct image *image)
 {
     free(image->file);
     free(image->label);
-    image->file = image->label = NULL;
+    free(image->url);
+    image->file = image->label = image->url = NULL;
 }
 
 void image_free_array(struct image *images, size_t n)

@@ -14,6 +14,7 @@ struct image {
     char *file;                      /* file name in its source directory: "Demo-1.1.0.img" */
     char *label;                     /* the file name without ".img": "Demo-1.1.0" */
     struct version version;
+    char *url;                       /* where it is fetched from; NULL on the card */
     uint8_t sha1[IMAGE_SHA1_LEN];    /* valid once verified is true */
     bool verified;
 };

@@ -53,7 +53,8 @@ static int add_modules(struct cpio *c, char *const *paths, size_t n, char ***nam
     return r;
 }
 
-static int write_archive(int fd, const char *stage2, const struct handoff *h, char *const *module_paths, size_t n_modules)
+static int write_archive(int fd, const char *stage2, const struct handoff *h, const char *ram_image,
+                         char *const *module_paths, size_t n_modules)
 {
     struct cpio c;
     struct handoff with_modules = *h;
@@ -70,6 +71,8 @@ static int write_archive(int fd, const char *stage2, const struct handoff *h, ch
         r = add_path_file(&c, "init", 0755, stage2);
     if (r >= 0)
         r = cpio_add_directory(&c, "hopboot", 0755);
+    if (r >= 0 && ram_image)
+        r = add_path_file(&c, HANDOFF_IMAGE_PATH, 0444, ram_image);
     if (r >= 0)
         r = add_modules(&c, module_paths, n_modules, &with_modules.modules, &with_modules.n_modules);
     names = with_modules.modules;
@@ -81,7 +84,7 @@ static int write_archive(int fd, const char *stage2, const struct handoff *h, ch
 }
 
 int initramfs_write(const char *out_path, const char *image_initrd, const char *stage2, const struct handoff *h,
-                    char *const *module_paths, size_t n_modules)
+                    const char *ram_image, char *const *module_paths, size_t n_modules)
 {
     _cleanup_close_ int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
@@ -91,5 +94,5 @@ int initramfs_write(const char *out_path, const char *image_initrd, const char *
         if (r < 0)
             return r;
     }
-    return write_archive(fd, stage2, h, module_paths, n_modules);
+    return write_archive(fd, stage2, h, ram_image, module_paths, n_modules);
 }

@@ -9,8 +9,9 @@
 #include "handoff.h"
 
 /* Write the hand-off initramfs to OUT_PATH (created, truncated).  IMAGE_INITRD may be NULL.
- * STAGE2 is the stage-2 binary.  MODULE_PATHS (N_MODULES, load order) are copied in as
+ * STAGE2 is the stage-2 binary.  RAM_IMAGE (may be NULL) is copied in as
+ * HANDOFF_IMAGE_PATH.  MODULE_PATHS (N_MODULES, load order) are copied in as
  * hopboot/modules/NN-name.ko and listed in the hand-off file made from H (whose own
  * modules field is ignored).  Returns 0 or -errno. */
 int initramfs_write(const char *out_path, const char *image_initrd, const char *stage2, const struct handoff *h,
-                    char *const *module_paths, size_t n_modules);
+                    const char *ram_image, char *const *module_paths, size_t n_modules);

@@ -6,6 +6,7 @@
  * shell.  This file alone decides between next image, rescue shell and kexec; it never
  * exits while it is PID 1. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,9 +24,12 @@
 #include "kexec.h"
 #include "log.h"
 #include "mount.h"
+#include "net.h"
+#include "netboot.h"
 #include "rescue.h"
 #include "scan.h"
 #include "select.h"
+#include "url.h"
 
 #ifndef HOPBOOT_DEFAULT_NAME
 #define HOPBOOT_DEFAULT_NAME "Demo"
@@ -70,7 +74,7 @@ static void read_config(struct config *config)
         log_warning("%s", config->warnings[i]);
 }
 
-static void log_candidates(const struct image *images, size_t n)
+static void log_candidates(const char *what, const struct image *images, size_t n)
 {
     char line[900];
     size_t len = 0;
@@ -78,18 +82,40 @@ static void log_candidates(const struct image *images, size_t n)
     line[0] = '\0';
     for (size_t i = 0; i < n && len < sizeof(line); i++)
         len += (size_t)snprintf(line + len, sizeof(line) - len, " %s", images[i].file);
-    log_info("candidates:%s", line);
+    log_info("%s%s", what, line);
 }
 
+/* What the pipeline knows while it works through the sources. */
+struct run {
+    const struct config *config;
+    struct timespec start;
+    struct boot_source card;  /* dirfd -1 when no card is mounted */
+    char *card_device, *card_spec;
+    bool net_up;
+    struct net_info net;
+};
+
+/* How a candidate becomes a verified local file: on the card it is checked in place, from
+ * the network it is fetched into RAM and checked in the same pass. */
+struct obtain {
+    int (*fn)(void *ctx, struct image *image, char *path, size_t path_size, char *reason, size_t reason_size);
+    void *ctx;
+    bool in_ram;
+};
+
 /* Try each image in order; returns only when none could be loaded. */
-static void boot_newest(const struct config *config, const struct boot_source *src, struct image *images, size_t n,
-                        const struct timespec *start)
+static void boot_newest(struct run *run, const struct obtain *obtain, struct image *images, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         struct boot_loaded loaded;
-        char reason[512];
+        char reason[512], path[512];
+        const char *from = images[i].url ? images[i].url : "card";
 
-        if (boot_prepare(config, src, &images[i], &loaded, reason, sizeof(reason)) < 0) {
+        int r = obtain->fn(obtain->ctx, &images[i], path, sizeof(path), reason, sizeof(reason));
+        if (r >= 0)
+            r = boot_load(run->config, &run->card, &images[i], path, obtain->in_ram, from, &loaded, reason,
+                          sizeof(reason));
+        if (r < 0) {
             if (i + 1 < n)
                 log_warning("%s: %s, trying %s", images[i].file, reason, images[i + 1].file);
             else
@@ -101,56 +127,180 @@ static void boot_newest(const struct config *config, const struct boot_source *s
                         strerror(-loaded.syscall_error));
         else if (loaded.used == KEXEC_METHOD_TOOLS)
             log_info("loaded %s with kexec-tools (hopboot.kexec=tools)", images[i].file);
-        log_info("booting %s from %s (sha1 ok, %.1f s)", images[i].label, src->from, seconds_since(start));
-        int r = kexec_execute();
+        log_info("booting %s from %s (sha1 ok, %.1f s)", images[i].label, from, seconds_since(&run->start));
+        r = kexec_execute();
         log_error("kexec into %s failed (%s)", images[i].label, strerror(-r));
         boot_release();
         return;
     }
 }
 
-static void boot_from_card(const struct config *config, const struct timespec *start)
+static int obtain_from_card(void *ctx, struct image *image, char *path, size_t path_size, char *reason,
+                            size_t reason_size)
 {
-    _cleanup_free_ char *device = NULL, *uuid = NULL, *spec = NULL;
+    const struct boot_source *card = ctx;
+    snprintf(path, path_size, "%s/%s", card->dir, image->file);
+    return boot_verify_card(card, image, reason, reason_size);
+}
+
+static int obtain_from_network(void *ctx, struct image *image, char *path, size_t path_size, char *reason,
+                               size_t reason_size)
+{
+    snprintf(path, path_size, BOOT_RUN_DIR "/fetched.img");
+    (void)unlink(path); /* a previous candidate's bytes must not count twice against RAM */
+    return netboot_fetch(ctx, image, path, reason, reason_size);
+}
+
+/* Mount the card when there is one, waiting at most WAIT_S seconds. */
+static void mount_card(struct run *run, unsigned wait_s, bool required)
+{
+    _cleanup_free_ char *uuid = NULL;
+
+    run->card = (struct boot_source){ .dirfd = -1, .dir = BOOT_CARD_DIR, .card_spec = "none" };
+    int r = card_mount(run->config->card, wait_s, BOOT_CARD_DIR, &run->card_device, &uuid);
+    if (r < 0) {
+        if (required)
+            log_error("no boot card found within %u s (%s%s)", wait_s,
+                      run->config->card ? "looked for " : "looked for a vfat partition holding syslinux.cfg",
+                      run->config->card ? run->config->card : "");
+        return;
+    }
+    log_info("card %s mounted read-only", run->card_device);
+    /* Stage 2 finds the card again by filesystem UUID: device names may differ under the
+     * image's kernel. */
+    if (asprintf(&run->card_spec, uuid ? "UUID=%s" : "%s", uuid ? uuid : run->card_device) < 0)
+        return;
+    run->card.dirfd = open(BOOT_CARD_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    run->card.device = run->card_device;
+    run->card.card_spec = run->card_spec;
+}
+
+static void boot_from_card(struct run *run)
+{
     struct image *images = NULL;
     size_t n = 0;
 
-    int r = card_mount(config->card, config->wait_seconds, BOOT_CARD_DIR, &device, &uuid);
-    if (r < 0) {
-        log_error("no boot card found within %u s (%s%s)", config->wait_seconds,
-                  config->card ? "looked for " : "looked for a vfat partition holding syslinux.cfg",
-                  config->card ? config->card : "");
+    if (run->card.dirfd < 0) {
+        log_error("no card to boot from");
         return;
     }
-    log_info("card %s mounted read-only", device);
-    /* Stage 2 finds the card again by filesystem UUID: device names may differ under the
-     * image's kernel. */
-    if (asprintf(&spec, uuid ? "UUID=%s" : "%s", uuid ? uuid : device) < 0)
-        return;
-    _cleanup_close_ int dirfd = open(BOOT_CARD_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd < 0 || (r = scan_directory(dirfd, config->name, &images, &n)) < 0) {
-        log_error("cannot list the card (%s)", strerror(dirfd < 0 ? errno : -r));
-        return;
-    }
-    if (n == 0)
-        log_error("no %s-X.Y.Z.img image on the card", config->name);
+    int r = scan_directory(run->card.dirfd, run->config->name, &images, &n);
+    if (r < 0)
+        log_error("cannot list the card (%s)", strerror(-r));
+    else if (n == 0)
+        log_error("no %s-X.Y.Z.img image on the card", run->config->name);
     else {
         select_order(images, n);
-        log_candidates(images, n);
-        struct boot_source src = {
-            .dirfd = dirfd, .dir = BOOT_CARD_DIR, .device = device, .card_spec = spec, .from = "card",
-        };
-        boot_newest(config, &src, images, n, start);
+        log_candidates("candidates:", images, n);
+        struct obtain obtain = { .fn = obtain_from_card, .ctx = &run->card, .in_ram = false };
+        boot_newest(run, &obtain, images, n);
     }
     image_free_array(images, n);
 }
 
+static bool bring_up_network(struct run *run)
+{
+    struct net_static ip, *static_ip = NULL;
+    char error[256];
+
+    if (run->net_up)
+        return true;
+    if (run->config->ip) {
+        if (net_parse_ip_param(run->config->ip, &ip) < 0)
+            log_warning("ip=%s: not the kernel's ip= syntax, using DHCP", run->config->ip);
+        else
+            static_ip = &ip;
+    }
+    int r = net_up(run->config->netdev, static_ip, run->config->wait_seconds, &run->net, error, sizeof(error));
+    if (r < 0) {
+        log_error("network: %s", error);
+        return false;
+    }
+    log_info("network: %s (%s) is %s", run->net.ifname, run->net.mac, run->net.ip);
+    run->net_up = true;
+    return true;
+}
+/* Boot from one network source; returns when nothing there could be loaded. */
+static void boot_from_url(struct run *run, const struct url *template)
+{
+    _cleanup_free_ char *text = NULL, *what = NULL;
+    struct url_vars vars;
+    struct url u;
+    struct netboot_source source;
+    struct fetch_options options;
+    struct image *images = NULL;
+    size_t n = 0;
+    char error[256];
+
+    if (!bring_up_network(run))
+        return;
+    vars = (struct url_vars){ run->net.mac, run->net.ip, run->net.hostname, run->net.uuid };
+    int r = url_expand(template->text, &vars, &text);
+    if (r < 0 || url_parse(text, &u) < 0) {
+        log_error("%s: %s", template->text,
+                  r == -ENODATA ? "uses a value this machine does not have" : "not a valid URL after expansion");
+        return;
+    }
+    fetch_default_options(&options);
+    if (run->config->ca)
+        options.ca_file = run->config->ca;
+    if (u.scheme == URL_NFS)
+        log_error("%s: nfs:// sources are not supported yet", u.text);
+    else if ((r = netboot_list(&u, run->config->name, &options, &source, &images, &n, error, sizeof(error))) < 0)
+        log_error("%s: %s", u.text, error);
+    else {
+        if (n == 0)
+            log_error("%s: no %s-X.Y.Z.img image there", u.text, run->config->name);
+        select_order(images, n);
+        if (n > 0 && asprintf(&what, "candidates at %s:", u.text) >= 0)
+            log_candidates(what, images, n);
+        struct obtain obtain = { .fn = obtain_from_network, .ctx = &source, .in_ram = true };
+        boot_newest(run, &obtain, images, n);
+        image_free_array(images, n);
+        netboot_done(&source);
+    }
+    url_done(&u);
+}
+
+/* Each source of hopboot.src= in order; after network sources only, the card too. */
+static void boot_from_sources(struct run *run)
+{
+    struct url *sources = NULL;
+    size_t n = 0;
+    bool card_listed = false;
+
+    if (url_parse_list(run->config->src, &sources, &n) < 0) {
+        log_error("hopboot.src=%s: not a list of card and http, https, ftp, tftp or nfs URLs; using the card",
+                  run->config->src);
+        mount_card(run, run->config->wait_seconds, true);
+        boot_from_card(run);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        card_listed |= sources[i].scheme == URL_CARD;
+    /* A card only serves the keydisk when images come from the network: do not wait long. */
+    mount_card(run, card_listed ? run->config->wait_seconds : 3, card_listed);
+    for (size_t i = 0; i < n; i++) {
+        if (sources[i].scheme == URL_CARD)
+            boot_from_card(run);
+        else
+            boot_from_url(run, &sources[i]);
+    }
+    if (!card_listed && run->card.dirfd >= 0) {
+        log_warning("every network source failed, trying the card's images");
+        boot_from_card(run);
+    }
+    url_free_array(sources, n);
+}
+
 static int loader_main(void)
 {
-    struct timespec start;
     struct config config;
+    struct run run = { .config = &config };
 
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    clock_gettime(CLOCK_MONOTONIC, &run.start);
+    /* The kernel starts init without PATH; the helpers we run (udhcpc's script) need one. */
+    setenv("PATH", "/sbin:/bin:/usr/sbin:/usr/bin", 0);
     int r = mount_early();
     setup_console();
     log_setup("hopboot", LOG_TARGET_CONSOLE);
@@ -163,8 +313,9 @@ static int loader_main(void)
     if (config.rescue)
         log_info("rescue shell requested (hopboot.rescue)");
     else {
-        boot_from_card(&config, &start);
-        log_error("no bootable image on the card, starting rescue shell");
+        boot_from_sources(&run);
+        log_error("no bootable image %s, starting rescue shell",
+                  strcmp(config.src, "card") == 0 ? "on the card" : "from any source");
     }
     config_done(&config);
     rescue_shell();

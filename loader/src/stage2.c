@@ -145,33 +145,51 @@ static const char *init_path(void)
     return init;
 }
 
+/* Mount the card read-write at CARD_DIR.  Returns whether it is there; without it a
+ * fetched image still boots (no keydisk), an image on the card does not. */
+static bool mount_card(const struct handoff *h, bool image_in_ram)
+{
+    _cleanup_free_ char *card = NULL;
+    int r;
+
+    if (strcmp(h->card, "none") == 0)
+        return false;
+    if ((r = wait_for_device(h->card, &card)) < 0 || (r = mount_device(card, CARD_DIR, MS_NOATIME, NULL)) < 0) {
+        if (!image_in_ram)
+            fail(h->label, "the card %s %s", h->card, r == -ENODEV ? "did not appear" : "does not mount");
+        log_warning("the card %s %s, so no keydisk", h->card, r == -ENODEV ? "did not appear" : "does not mount");
+        return false;
+    }
+    return true;
+}
+
 static void build_root(const struct handoff *h)
 {
-    _cleanup_free_ char *card = NULL, *image = NULL;
+    _cleanup_free_ char *image = NULL;
+    bool in_ram = h->image[0] == '/';
 
-    int r = wait_for_device(h->card, &card);
-    if (r < 0)
-        fail(h->label, "the card %s did not appear", h->card);
-    r = mount_device(card, CARD_DIR, MS_NOATIME, NULL);
-    if (r < 0)
-        fail(h->label, "the card does not mount (%s)", strerror(-r));
-    if (asprintf(&image, CARD_DIR "/%s", h->image) < 0)
+    bool have_card = mount_card(h, in_ram);
+    if (asprintf(&image, "%s%s", in_ram ? "" : CARD_DIR "/", h->image) < 0)
         fail(h->label, "%s", "out of memory");
-    r = mount_image(image, LOWER_DIR, true, NULL);
+    int r = mount_image(image, LOWER_DIR, true, NULL);
     if (r < 0)
         fail(h->label, "the image does not mount (%s)", strerror(-r));
-    bool persistent = mount_upper(h->keydisk);
+    bool persistent = mount_upper(have_card || devices_is_spec(h->keydisk) ? h->keydisk : "none");
     r = mount_overlay(LOWER_DIR, KEYDISK_DIR "/upper", KEYDISK_DIR "/work", ROOT_DIR);
     if (r < 0)
         fail(h->label, "the overlay root does not mount (%s)", strerror(-r));
     /* The card stays reachable from the OS, e.g. to copy an upgrade onto it. */
-    r = mount_mkdir_p(ROOT_DIR CARD_DIR, 0755);
-    if (r < 0 || mount(CARD_DIR, ROOT_DIR CARD_DIR, NULL, MS_MOVE, NULL) < 0)
-        log_warning("the card is not visible at %s in the OS (%s)", CARD_DIR, strerror(r < 0 ? -r : errno));
+    if (have_card) {
+        r = mount_mkdir_p(ROOT_DIR CARD_DIR, 0755);
+        if (r < 0 || mount(CARD_DIR, ROOT_DIR CARD_DIR, NULL, MS_MOVE, NULL) < 0)
+            log_warning("the card is not visible at %s in the OS (%s)", CARD_DIR, strerror(r < 0 ? -r : errno));
+    }
+    const char *what = in_ram ? h->label : h->image;
+    const char *where = in_ram ? " (in RAM)" : "";
     if (persistent)
-        log_info("root is %s + keydisk %s", h->image, h->keydisk);
+        log_info("root is %s%s + keydisk %s", what, where, h->keydisk);
     else
-        log_info("root is %s + tmpfs", h->image);
+        log_info("root is %s%s + tmpfs", what, where);
 }
 
 int main(int argc, char **argv)

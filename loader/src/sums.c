@@ -15,33 +15,106 @@ static int hex_value(char c)
     return -1;
 }
 
-int sums_parse_sha1_file(const char *text, size_t len, const char *file, uint8_t ret_digest[SUMS_SHA1_LEN])
+/* Parse one line (no line ending) "<40 hex>  NAME" / "<40 hex> *NAME" into its digest
+ * and the NAME it covers (pointing into LINE).  Returns 0 or -EBADMSG. */
+static int parse_line(const char *line, size_t len, uint8_t ret_digest[SUMS_SHA1_LEN], const char **ret_name,
+                      size_t *ret_name_len)
 {
     uint8_t digest[SUMS_SHA1_LEN];
-    size_t file_len = strlen(file);
 
-    /* Strip exactly one line ending: "\n" or "\r\n". */
-    if (len > 0 && text[len - 1] == '\n')
-        len--;
-    if (len > 0 && text[len - 1] == '\r')
-        len--;
-
-    if (len != SUMS_SHA1_HEX_LEN + 2 + file_len)
+    if (len < SUMS_SHA1_HEX_LEN + 3)
         return -EBADMSG;
     for (size_t i = 0; i < SUMS_SHA1_LEN; i++) {
-        int hi = hex_value(text[2 * i]), lo = hex_value(text[2 * i + 1]);
+        int hi = hex_value(line[2 * i]), lo = hex_value(line[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -EBADMSG;
         digest[i] = (uint8_t)(hi << 4 | lo);
     }
-    const char *sep = text + SUMS_SHA1_HEX_LEN;
+    const char *sep = line + SUMS_SHA1_HEX_LEN;
     if (sep[0] != ' ' || (sep[1] != ' ' && sep[1] != '*'))
         return -EBADMSG;
-    /* memcmp over the exact length also rejects embedded NULs and newlines. */
-    if (memcmp(sep + 2, file, file_len) != 0)
-        return -EBADMSG;
-
+    /* No control characters in a name: sha1sum escapes them with a leading backslash,
+     * a form this parser does not accept either. */
+    for (const char *p = sep + 2; p < line + len; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\')
+            return -EBADMSG;
     memcpy(ret_digest, digest, sizeof(digest));
+    *ret_name = sep + 2;
+    *ret_name_len = len - SUMS_SHA1_HEX_LEN - 2;
+    return 0;
+}
+
+/* Length of the line at P (up to END) without its "\n" or "\r\n"; *next is the next line. */
+static size_t line_length(const char *p, const char *end, const char **next)
+{
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *stop = nl ? nl : end;
+    *next = nl ? nl + 1 : end;
+    if (stop > p && stop[-1] == '\r')
+        stop--;
+    return (size_t)(stop - p);
+}
+
+int sums_parse_sha1_file(const char *text, size_t len, const char *file, uint8_t ret_digest[SUMS_SHA1_LEN])
+{
+    uint8_t digest[SUMS_SHA1_LEN];
+    const char *name, *next;
+    size_t name_len;
+
+    size_t line_len = line_length(text, text + len, &next);
+    if (next != text + len) /* exactly one line */
+        return -EBADMSG;
+    if (parse_line(text, line_len, digest, &name, &name_len) < 0)
+        return -EBADMSG;
+    if (name_len != strlen(file) || memcmp(name, file, name_len) != 0)
+        return -EBADMSG;
+    memcpy(ret_digest, digest, sizeof(digest));
+    return 0;
+}
+
+int sums_index_foreach(const char *text, size_t len, int (*fn)(const char *name, size_t name_len, void *userdata),
+                       void *userdata)
+{
+    const char *end = text + len, *next;
+    uint8_t digest[SUMS_SHA1_LEN];
+    const char *name;
+    size_t name_len;
+
+    for (const char *p = text; p < end; p = next) {
+        size_t line_len = line_length(p, end, &next);
+        if (line_len == 0)
+            continue;
+        if (parse_line(p, line_len, digest, &name, &name_len) < 0)
+            return -EBADMSG;
+        int r = fn(name, name_len, userdata);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+int sums_parse_index(const char *text, size_t len, const char *file, uint8_t ret_digest[SUMS_SHA1_LEN])
+{
+    const char *end = text + len, *next, *name;
+    uint8_t digest[SUMS_SHA1_LEN], found[SUMS_SHA1_LEN];
+    size_t name_len, matches = 0;
+
+    for (const char *p = text; p < end; p = next) {
+        size_t line_len = line_length(p, end, &next);
+        if (line_len == 0)
+            continue;
+        if (parse_line(p, line_len, digest, &name, &name_len) < 0)
+            return -EBADMSG;
+        if (name_len == strlen(file) && memcmp(name, file, name_len) == 0) {
+            memcpy(found, digest, sizeof(found));
+            matches++;
+        }
+    }
+    if (matches > 1)
+        return -EBADMSG;
+    if (matches == 0)
+        return -ENOENT;
+    memcpy(ret_digest, found, sizeof(found));
     return 0;
 }
 

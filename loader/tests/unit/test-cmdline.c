@@ -105,9 +105,32 @@ static void test_bad_values(void)
     config_done(&c);
 }
 
+static void test_network_keys(void)
+{
+    struct config c;
+    CHECK_EQ_INT(cmdline_parse("", "Demo", &c), 0);
+    CHECK_STREQ(c.src, "card");
+    CHECK(c.netdev == NULL && c.ca == NULL && c.ip == NULL);
+    config_done(&c);
+
+    CHECK_EQ_INT(cmdline_parse("hopboot.src=http://10.0.2.2/,card hopboot.netdev=eth1 hopboot.ca=/etc/my-ca.pem "
+                               "ip=10.0.2.15::10.0.2.2:255.255.255.0::eth1:off hopboot.ca=relative.pem",
+                               "Demo", &c),
+                 0);
+    CHECK_STREQ(c.src, "http://10.0.2.2/,card");
+    CHECK_STREQ(c.netdev, "eth1");
+    CHECK_STREQ(c.ca, "/etc/my-ca.pem");
+    CHECK_STREQ(c.ip, "10.0.2.15::10.0.2.2:255.255.255.0::eth1:off");
+    CHECK_EQ_INT(c.n_os_args, 1); /* ip= is the OS's too */
+    CHECK_EQ_INT(c.n_warnings, 1);
+    CHECK_STREQ(c.warnings[0], "hopboot.ca=relative.pem: expected an absolute path, ignored");
+    config_done(&c);
+}
+
 int main(void)
 {
     test_split();
+    test_network_keys();
     test_defaults();
     test_keys();
     test_bad_values();

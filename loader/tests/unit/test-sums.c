@@ -66,9 +66,44 @@ static void test_malformed(void)
     CHECK_EQ_INT(sums_parse_sha1_file(nul, sizeof(nul) - 1, FILE_NAME, d), -EBADMSG);
 }
 
+static int count_names(const char *name, size_t len, void *userdata)
+{
+    (void)name, (void)len;
+    (*(int *)userdata)++;
+    return 0;
+}
+
+static void test_index(void)
+{
+    static const char index[] = HEX "  Demo-1.0.0.img\n"
+                                "\n"
+                                "A9993E364706816ABA3E25717850C26C9CD0D89D *" FILE_NAME "\r\n";
+    uint8_t d[SUMS_SHA1_LEN];
+    char hex[SUMS_SHA1_HEX_LEN + 1];
+    int names = 0;
+
+    CHECK_EQ_INT(sums_parse_index(index, strlen(index), FILE_NAME, d), 0);
+    sums_format_hex(d, hex);
+    CHECK_STREQ(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
+    CHECK_EQ_INT(sums_parse_index(index, strlen(index), "Demo-2.0.0.img", d), -ENOENT);
+    CHECK_EQ_INT(sums_index_foreach(index, strlen(index), count_names, &names), 0);
+    CHECK_EQ_INT(names, 2);
+    CHECK_EQ_INT(sums_parse_index("", 0, FILE_NAME, d), -ENOENT);
+
+    /* One bad line spoils the index; a name listed twice is ambiguous. */
+    static const char bad_line[] = HEX "  " FILE_NAME "\nnot a checksum\n";
+    CHECK_EQ_INT(sums_parse_index(bad_line, strlen(bad_line), FILE_NAME, d), -EBADMSG);
+    CHECK_EQ_INT(sums_index_foreach(bad_line, strlen(bad_line), count_names, &names), -EBADMSG);
+    static const char twice[] = HEX "  " FILE_NAME "\n" HEX "  " FILE_NAME "\n";
+    CHECK_EQ_INT(sums_parse_index(twice, strlen(twice), FILE_NAME, d), -EBADMSG);
+    static const char control[] = HEX "  Demo\t1.img\n";
+    CHECK_EQ_INT(sums_index_foreach(control, strlen(control), count_names, &names), -EBADMSG);
+}
+
 int main(void)
 {
     test_good();
     test_malformed();
+    test_index();
     return TEST_RESULT();
 }

@@ -1,0 +1,311 @@
+/* fetch.c - see fetch.h. */
+#include "fetch.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fileio.h"
+
+#define FETCH_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+/* 1468 = a 1500-byte Ethernet frame less IP, UDP and TFTP headers (RFC 2348). */
+#define FETCH_TFTP_BLKSIZE 1468
+
+void fetch_default_options(struct fetch_options *ret)
+{
+    *ret = (struct fetch_options){
+        .ca_file = FETCH_CA_FILE,
+        .connect_timeout_s = 10,
+        .low_speed_time_s = 30,
+        .retries = 3,
+    };
+}
+
+static void curl_easy_cleanupp(CURL **c)
+{
+    if (*c)
+        curl_easy_cleanup(*c);
+}
+
+static void evp_md_ctx_freep(EVP_MD_CTX **ctx)
+{
+    EVP_MD_CTX_free(*ctx);
+}
+
+static int to_errno(CURLcode code, long response)
+{
+    switch (code) {
+    case CURLE_OK:
+        return 0;
+    case CURLE_REMOTE_FILE_NOT_FOUND:
+    case CURLE_TFTP_NOTFOUND:
+        return -ENOENT;
+    case CURLE_HTTP_RETURNED_ERROR:
+        return response == 404 || response == 410 ? -ENOENT : -EPROTO;
+    case CURLE_OPERATION_TIMEDOUT:
+        return -ETIMEDOUT;
+    case CURLE_COULDNT_CONNECT:
+        return -ECONNREFUSED;
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return -EHOSTUNREACH;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+        return -EKEYREJECTED;
+    case CURLE_FILESIZE_EXCEEDED:
+        return -EFBIG;
+    case CURLE_PARTIAL_FILE:
+        return -EBADMSG;
+    default:
+        return -EPROTO;
+    }
+}
+
+/* Options every transfer shares. */
+static CURL *new_handle(const char *url, const struct fetch_options *o, char *curl_error)
+{
+    CURL *c = curl_easy_init();
+    if (!c)
+        return NULL;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_error);
+    curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)o->connect_timeout_s);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)o->low_speed_time_s);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,ftp,tftp");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https,ftp");
+    curl_easy_setopt(c, CURLOPT_TFTP_BLKSIZE, (long)FETCH_TFTP_BLKSIZE);
+    if (o->max_size)
+        curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_size);
+    /* Certificates are always verified; there is no insecure mode. */
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (o->ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+    return c;
+}
+
+static int finish(CURL *c, CURLcode code, const char *curl_error, char *error, size_t error_size)
+{
+    long response = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response);
+    int r = to_errno(code, response);
+    if (r == -ENOENT)
+        snprintf(error, error_size, "not found on the server");
+    else if (code == CURLE_HTTP_RETURNED_ERROR)
+        snprintf(error, error_size, "the server answered HTTP %ld", response);
+    else if (r < 0)
+        snprintf(error, error_size, "%s", *curl_error ? curl_error : curl_easy_strerror(code));
+    return r;
+}
+
+/* Not found and an untrusted certificate stay so however often we ask (u-root's rule:
+ * TFTP does not retry file-not-found). */
+static bool worth_retrying(int r)
+{
+    return r != -ENOENT && r != -EKEYREJECTED && r != -EFBIG;
+}
+
+struct memory {
+    char *data;
+    size_t len, max;
+    bool too_big;
+};
+
+static size_t write_memory(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct memory *m = userdata;
+    size_t n = size * nmemb;
+    if (m->len + n > m->max) {
+        m->too_big = true;
+        return 0;
+    }
+    memcpy(m->data + m->len, ptr, n);
+    m->len += n;
+    return n;
+}
+
+int fetch_small(const char *url, const struct fetch_options *o, size_t max, char **ret_data, size_t *ret_len,
+                char *error, size_t error_size)
+{
+    char curl_error[CURL_ERROR_SIZE] = "";
+    _cleanup_free_ char *data = malloc(max + 1);
+    struct memory m = { .data = data, .max = max };
+    int r = -EPROTO;
+
+    if (!data)
+        return -ENOMEM;
+    for (unsigned attempt = 0; attempt <= o->retries; attempt++) {
+        _cleanup_(curl_easy_cleanupp) CURL *c = new_handle(url, o, curl_error);
+        if (!c)
+            return -ENOMEM;
+        m.len = 0;
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_memory);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &m);
+        r = finish(c, curl_easy_perform(c), curl_error, error, error_size);
+        if (m.too_big) {
+            snprintf(error, error_size, "larger than %zu bytes", max);
+            return -EFBIG;
+        }
+        if (r == 0 || !worth_retrying(r))
+            break;
+        if (attempt < o->retries)
+            sleep(1u << attempt);
+    }
+    if (r < 0)
+        return r;
+    data[m.len] = '\0';
+    *ret_data = TAKE_PTR(data);
+    *ret_len = m.len;
+    return 0;
+}
+
+struct download {
+    int fd;
+    EVP_MD_CTX *ctx;
+    uint64_t written;    /* bytes in the file, over all attempts */
+    uint64_t attempt_start;
+    int write_error;
+    const struct fetch_options *o;
+    time_t last_progress;
+};
+
+static size_t write_file(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct download *d = userdata;
+    size_t n = size * nmemb;
+    int r = fileio_write_all(d->fd, ptr, n);
+    if (r < 0) {
+        d->write_error = r;
+        return 0;
+    }
+    if (EVP_DigestUpdate(d->ctx, ptr, n) != 1) {
+        d->write_error = -ENOTRECOVERABLE;
+        return 0;
+    }
+    d->written += n;
+    return n;
+}
+
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    struct download *d = userdata;
+    time_t now = time(NULL);
+    (void)dlnow, (void)ultotal, (void)ulnow;
+    if (d->o->progress && now != d->last_progress) {
+        d->last_progress = now;
+        d->o->progress(d->o->userdata, d->written, dltotal > 0 ? d->attempt_start + (uint64_t)dltotal : 0);
+    }
+    return 0;
+}
+
+static bool resumable(const char *url)
+{
+    return strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0 || strncmp(url, "ftp://", 6) == 0;
+}
+
+/* Throw away what an attempt wrote: the next one starts from byte 0. */
+static int restart(struct download *d)
+{
+    if (ftruncate(d->fd, 0) < 0 || lseek(d->fd, 0, SEEK_SET) < 0)
+        return -errno;
+    d->written = 0;
+    return EVP_DigestInit_ex(d->ctx, EVP_sha1(), NULL) == 1 ? 0 : -ENOTRECOVERABLE;
+}
+
+static int attempt_download(const char *url, struct download *d, char *error, size_t error_size)
+{
+    char curl_error[CURL_ERROR_SIZE] = "";
+    _cleanup_(curl_easy_cleanupp) CURL *c = new_handle(url, d->o, curl_error);
+    if (!c)
+        return -ENOMEM;
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_file);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, d);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, d);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    d->attempt_start = d->written;
+    if (d->written > 0)
+        curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)d->written);
+    d->write_error = 0;
+    CURLcode code = curl_easy_perform(c);
+    if (d->write_error < 0) {
+        snprintf(error, error_size, "cannot store it in RAM (%s)", strerror(-d->write_error));
+        return d->write_error;
+    }
+    return finish(c, code, curl_error, error, error_size);
+}
+
+int fetch_image(const char *url, int fd, const struct fetch_options *o, uint8_t ret_digest[SUMS_SHA1_LEN],
+                uint64_t *ret_size, char *error, size_t error_size)
+{
+    _cleanup_(evp_md_ctx_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    struct download d = { .fd = fd, .ctx = ctx, .o = o };
+    uint8_t digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_len = 0;
+    int r = -EPROTO;
+
+    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) != 1)
+        return -ENOMEM;
+    for (unsigned attempt = 0; attempt <= o->retries; attempt++) {
+        /* A dropped HTTP/FTP transfer continues where it stopped; anything else, and a
+         * resume the server refused, starts over. */
+        if (d.written > 0 && (!resumable(url) || r == -EPROTO) && (r = restart(&d)) < 0)
+            return r;
+        r = attempt_download(url, &d, error, error_size);
+        if (r == 0 || !worth_retrying(r) || d.write_error < 0)
+            break;
+        if (attempt < o->retries)
+            sleep(1u << attempt);
+    }
+    if (r < 0)
+        return r;
+    if (EVP_DigestFinal_ex(ctx, digest, &digest_len) != 1 || digest_len != SUMS_SHA1_LEN)
+        return -ENOTRECOVERABLE;
+    memcpy(ret_digest, digest, SUMS_SHA1_LEN);
+    *ret_size = d.written;
+    return 0;
+}
+
+int fetch_list(const char *url, const struct fetch_options *o, char ***ret_names, size_t *ret_n, char *error,
+               size_t error_size)
+{
+    char curl_error[CURL_ERROR_SIZE] = "";
+    _cleanup_free_ char *data = malloc(1024 * 1024 + 1);
+    struct memory m = { .data = data, .max = 1024 * 1024 };
+    _cleanup_strv_free_ char **names = calloc(1, sizeof(char *));
+    size_t n = 0;
+
+    if (!data || !names)
+        return -ENOMEM;
+    _cleanup_(curl_easy_cleanupp) CURL *c = new_handle(url, o, curl_error);
+    if (!c)
+        return -ENOMEM;
+    curl_easy_setopt(c, CURLOPT_DIRLISTONLY, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_memory);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &m);
+    int r = finish(c, curl_easy_perform(c), curl_error, error, error_size);
+    if (r < 0)
+        return r;
+    data[m.len] = '\0';
+    char *save = NULL;
+    for (char *line = strtok_r(data, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+        const char *base = strrchr(line, '/'); /* some servers answer NLST with paths */
+        if (fileio_strv_push(&names, &n, base ? base + 1 : line) < 0)
+            return -ENOMEM;
+    }
+    *ret_names = TAKE_PTR(names);
+    *ret_n = n;
+    return 0;
+}

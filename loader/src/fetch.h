@@ -1,0 +1,45 @@
+/* fetch.h - network transfers with libcurl (http, https, ftp, tftp): small files into
+ * memory, images streamed into a file and hashed in the same pass (the image is read
+ * once).  Does not log: failures come back as -errno plus one phrase for the caller.
+ *
+ * Errors: -ENOENT (404, FTP 550, TFTP file not found), -ETIMEDOUT, -ECONNREFUSED,
+ * -EHOSTUNREACH, -EKEYREJECTED (server certificate not trusted), -EFBIG (larger than
+ * allowed), -EBADMSG (short or overlong body), -EPROTO (anything else). */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sums.h"
+
+struct fetch_options {
+    const char *ca_file;        /* CA bundle for https; NULL: libcurl's default */
+    unsigned connect_timeout_s; /* per attempt */
+    unsigned low_speed_time_s;  /* give up an attempt slower than 1 KiB/s for this long */
+    unsigned retries;           /* further attempts after a failed one, with backoff */
+    uint64_t max_size;          /* refuse bodies larger than this (0: no limit) */
+    /* Called about once a second while an image downloads (may be NULL). */
+    void (*progress)(void *userdata, uint64_t done, uint64_t total);
+    void *userdata;
+};
+
+/* The defaults: the initramfs CA bundle, 10 s connect, 30 s low speed, 3 retries. */
+void fetch_default_options(struct fetch_options *ret);
+
+/* Fetch URL into memory, at most MAX bytes (-EFBIG beyond).  On success *ret_data
+ * (NUL-terminated, free()) and *ret_len.  Returns 0 or -errno with a phrase in ERROR. */
+int fetch_small(const char *url, const struct fetch_options *o, size_t max, char **ret_data, size_t *ret_len,
+                char *error, size_t error_size);
+
+/* Fetch URL into FD (a new, empty file), hashing every byte into ret_digest as it is
+ * written.  A dropped HTTP or FTP connection resumes where it stopped; other failures
+ * start over; at most o->retries more attempts.  The body must have the length the server
+ * announced.  On success *ret_size is the file's size.  Returns 0 or -errno with a phrase
+ * in ERROR; FD's contents are then undefined. */
+int fetch_image(const char *url, int fd, const struct fetch_options *o, uint8_t ret_digest[SUMS_SHA1_LEN],
+                uint64_t *ret_size, char *error, size_t error_size);
+
+/* The file names in the FTP directory URL (which ends in '/'), NULL-terminated
+ * (strv_free).  Returns 0 or -errno with a phrase in ERROR. */
+int fetch_list(const char *url, const struct fetch_options *o, char ***ret_names, size_t *ret_n, char *error,
+               size_t error_size);

@@ -1,0 +1,37 @@
+/* netboot.h - images from a network source: which candidates a URL offers and their
+ * checksums, and fetching one into RAM verified in the same pass.  Does not log.
+ *
+ * A URL names one image (its .sha1 is fetched from beside it) or a directory: FTP
+ * directories are listed (each image's .sha1 beside it); HTTP(S) and TFTP directories,
+ * which cannot be listed portably, are read through their SHA1SUMS index (images/mkindex). */
+#pragma once
+
+#include <stddef.h>
+
+#include "fetch.h"
+#include "image.h"
+#include "url.h"
+
+#define NETBOOT_INDEX "SHA1SUMS"
+
+struct netboot_source {
+    char *dir_url;   /* "http://host:port/dir/" */
+    char *index;     /* the SHA1SUMS text for an indexed directory, else NULL */
+    size_t index_len;
+    struct fetch_options options;
+};
+
+/* The candidates URL U offers for NAME (unordered; see select.h), each with its url set.
+ * Returns 0 and fills *ret (free with netboot_done), *ret_images and *ret_n; or -errno
+ * with a phrase in ERROR (the index or listing could not be fetched or is malformed). */
+int netboot_list(const struct url *u, const char *name, const struct fetch_options *o, struct netboot_source *ret,
+                 struct image **ret_images, size_t *ret_n, char *error, size_t error_size);
+
+/* Fetch IMAGE's expected digest, then the image itself into a new file RAM_PATH, hashing
+ * it as it arrives, and compare.  On success sets image->sha1 and image->verified.  On
+ * failure writes a phrase ("no checksum file X.sha1", "checksum mismatch (...)",
+ * "not found on the server", ...) into REASON and returns -errno. */
+int netboot_fetch(const struct netboot_source *s, struct image *image, const char *ram_path, char *reason,
+                  size_t reason_size);
+
+void netboot_done(struct netboot_source *s);
