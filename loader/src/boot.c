@@ -44,7 +44,7 @@ int boot_verify_card(const struct boot_source *src, struct image *image, char *r
     size_t len;
 
     if (asprintf(&sums_file, "%s.sha1", image->file) < 0)
-        return -ENOMEM;
+        return fail(reason, size, -ENOMEM, "out of memory");
     int r = fileio_read_file(src->dirfd, sums_file, SUMS_MAX_FILE_SIZE, &text, &len);
     if (r == -ENOENT)
         return fail(reason, size, r, "no checksum file %s", sums_file);
@@ -79,9 +79,12 @@ static const char *find_kernel(void)
 
 static int no_modules(char ***ret_paths, size_t *ret_n)
 {
-    *ret_paths = calloc(1, sizeof(char *));
+    char **empty = calloc(1, sizeof(char *));
+    if (!empty)
+        return -ENOMEM;
+    *ret_paths = empty;
     *ret_n = 0;
-    return *ret_paths ? 0 : -ENOMEM;
+    return 0;
 }
 
 /* The modules stage 2 must load, resolved in the image's tree for KERNEL's release.  An

@@ -28,6 +28,12 @@ int bzimage_parse_release(const uint8_t *buf, size_t len, char *ret, size_t size
         end++;
     if (end >= len || end == start)
         return -ENOEXEC;
+    /* The release names a directory under /lib/modules: nothing that could leave it. */
+    if (buf[start] == '.')
+        return -ENOEXEC;
+    for (size_t i = start; i < end; i++)
+        if (buf[i] == '/' || buf[i] < 0x21 || buf[i] > 0x7e)
+            return -ENOEXEC;
     if (end - start + 1 > size)
         return -ENAMETOOLONG;
     memcpy(ret, buf + start, end - start);

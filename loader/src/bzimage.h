@@ -11,6 +11,7 @@
 
 /* Parse the first LEN bytes of a bzImage.  Returns 0 and writes the release (the first
  * word of the kernel_version string) NUL-terminated into RET of SIZE bytes; -ENOEXEC when
- * this is not a bzImage (no "HdrS" magic, boot protocol < 2.0, no version string) or the
- * string lies outside BUF; -ENAMETOOLONG when it does not fit RET. */
+ * this is not a bzImage (no "HdrS" magic, boot protocol < 2.0, no version string), the
+ * string lies outside BUF, or it is not a plain release (a '/', a leading '.', control or
+ * non-ASCII bytes); -ENAMETOOLONG when it does not fit RET. */
 int bzimage_parse_release(const uint8_t *buf, size_t len, char *ret, size_t size);

@@ -9,11 +9,33 @@
 #include <syslog.h>
 
 #include "cleanup.h"
+#include "devices.h"
 #include "fileio.h"
 
 static bool is_space(char c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Remove the quotes the kernel's next_arg() removes from a raw word: a leading one, one
+ * opening the value after the first '=', and then the final one.  Inner quotes stay. */
+static void unquote(char *word)
+{
+    size_t len = strlen(word);
+    bool stripped = false;
+
+    if (word[0] == '"') {
+        memmove(word, word + 1, len--);
+        stripped = true;
+    }
+    char *eq = strchr(word, '=');
+    if (eq && eq[1] == '"') {
+        memmove(eq + 1, eq + 2, len - (size_t)(eq + 1 - word));
+        len--;
+        stripped = true;
+    }
+    if (stripped && len > 0 && word[len - 1] == '"')
+        word[len - 1] = '\0';
 }
 
 int cmdline_split(const char *text, char ***ret_words, size_t *ret_n)
@@ -35,11 +57,11 @@ int cmdline_split(const char *text, char ***ret_words, size_t *ret_n)
         for (; *p && (quoted || !is_space(*p)); p++) {
             if (*p == '"')
                 quoted = !quoted;
-            else
-                word[len++] = *p;
+            word[len++] = *p;
         }
         word[len] = '\0';
-        if (fileio_strv_push(&words, &n, word) < 0)
+        unquote(word);
+        if (*word && fileio_strv_push(&words, &n, word) < 0) /* the kernel ignores "" */
             return -ENOMEM;
     }
     *ret_words = TAKE_PTR(words);
@@ -59,6 +81,14 @@ static int warn(struct config *c, const char *fmt, ...)
     if (r < 0)
         return -ENOMEM;
     return fileio_strv_push(&c->warnings, &c->n_warnings, msg);
+}
+
+static bool printable(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return false;
+    return true;
 }
 
 static int set_string(char **field, const char *value)
@@ -114,9 +144,10 @@ static int parse_hopboot_key(struct config *c, const char *word, const char *key
         return strchr(value, '/') ? warn(c, "%s: a name cannot contain '/', ignored", word)
                                   : set_string(&c->name, value);
     else if (IS("card"))
-        return set_string(&c->card, value);
+        return devices_is_spec(value) ? set_string(&c->card, value)
+                                      : warn(c, "%s: expected LABEL=, UUID= or /dev/, ignored", word);
     else if (IS("keydisk"))
-        return set_string(&c->keydisk, value);
+        return printable(value) ? set_string(&c->keydisk, value) : warn(c, "%s: not a usable name, ignored", word);
     else if (IS("src"))
         return set_string(&c->src, value);
     else if (IS("netdev"))
@@ -195,8 +226,15 @@ int cmdline_join(char *const *words, size_t n, char **ret)
         return -ENOMEM;
     *p = '\0';
     for (size_t i = 0; i < n; i++) {
-        bool quote = strpbrk(words[i], " \t\n") != NULL;
-        p += sprintf(p, "%s%s%s%s", i ? " " : "", quote ? "\"" : "", words[i], quote ? "\"" : "");
+        const char *w = words[i], *eq = strchr(w, '=');
+        if (i)
+            *p++ = ' ';
+        if (!strpbrk(w, " \t\n\r\v\f"))
+            p += sprintf(p, "%s", w);
+        else if (eq) /* key="value with spaces", the form the kernel documents */
+            p += sprintf(p, "%.*s\"%s\"", (int)(eq - w + 1), w, eq + 1);
+        else
+            p += sprintf(p, "\"%s\"", w);
     }
     *ret = out;
     return 0;

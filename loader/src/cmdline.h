@@ -29,8 +29,10 @@ struct config {
     size_t n_warnings;
 };
 
-/* Split TEXT into words the way the kernel does: whitespace separates, double quotes group
- * and are removed ("a=\"b c\"" is the word a=b c).  An unterminated quote runs to the end.
+/* Split TEXT into words the way the kernel's next_arg() does: whitespace outside double
+ * quotes separates; a quote opening the word or its value (after the first '=') and the
+ * word's final quote are removed ("a=\"b c\"" is the word a=b c), inner quotes stay
+ * (a=b"c d"e stays as it is).  Empty words are dropped; an unterminated quote runs to the end.
  * On success *ret_words is a NULL-terminated array (strv_free) of *ret_n words.
  * Returns 0 or -ENOMEM. */
 int cmdline_split(const char *text, char ***ret_words, size_t *ret_n);
@@ -42,8 +44,10 @@ int cmdline_split(const char *text, char ***ret_words, size_t *ret_n);
  * Returns 0 or -ENOMEM; free with config_done(). */
 int cmdline_parse(const char *text, const char *default_name, struct config *ret);
 
-/* Join N words into one command line, quoting words that contain whitespace.
+/* Join N words into one command line that cmdline_split reads back as the same words:
+ * words with whitespace become key="value" or "word".
  * Returns 0 and a malloc'd string in *ret, or -ENOMEM. */
 int cmdline_join(char *const *words, size_t n, char **ret);
 
+/* Free what CONFIG owns and reset it to zeroes. */
 void config_done(struct config *config);

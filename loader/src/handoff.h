@@ -37,4 +37,5 @@ int handoff_format(const struct handoff *h, char **ret);
  * -EBADMSG.  On success fills *ret (free with handoff_done). */
 int handoff_parse(const char *text, size_t len, struct handoff *ret);
 
+/* Free what H owns and reset it to zeroes. */
 void handoff_done(struct handoff *h);

@@ -3,6 +3,7 @@
 
 #define RESCUE_SHELL "/bin/sh"
 
-/* Run an interactive shell on the console, prompt "hopboot-rescue# ", and start a new one
- * whenever it exits, reaping every child meanwhile.  Never returns: this is PID 1. */
+/* Run an interactive shell, prompt "hopboot-rescue# ", on each active console (VGA and
+ * serial), start a new one whenever one exits, and reap every child meanwhile.  Never
+ * returns: this is PID 1. */
 void rescue_shell(void) __attribute__((noreturn));

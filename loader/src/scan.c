@@ -40,7 +40,11 @@ int scan_directory(int dirfd, const char *name, struct image **ret_images, size_
     errno = 0;
     while ((de = readdir(dir))) {
         struct image image;
-        if (!is_regular(dirfd, de) || image_from_file_name(name, de->d_name, &image) < 0) {
+        r = is_regular(dirfd, de) ? image_from_file_name(name, de->d_name, &image) : -EINVAL;
+        if (r == -ENOMEM)
+            goto out;
+        if (r < 0) { /* not a candidate */
+            r = 0;
             errno = 0;
             continue;
         }

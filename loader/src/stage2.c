@@ -79,8 +79,22 @@ static int wait_for_device(const char *spec, char **ret_device)
     return -ENODEV;
 }
 
+/* Only ext2/3/4 serve as a keydisk: overlayfs refuses most other upper layers (vfat),
+ * and a filesystem we would only write to and then give up on must not be touched. */
+static int check_keydisk_type(const char *file_or_device)
+{
+    _cleanup_free_ char *type = NULL;
+    int r = devices_probe(file_or_device, &type, NULL, NULL);
+    if (r < 0)
+        return r;
+    if (!type)
+        return -EMEDIUMTYPE;
+    return strcmp(type, "ext2") == 0 || strcmp(type, "ext3") == 0 || strcmp(type, "ext4") == 0 ? 0 : -EPROTOTYPE;
+}
+
 /* Mount the keydisk KEYDISK (a path on the card or a device spec) read-write at
- * KEYDISK_DIR with upper/ and work/ in it.  Returns 0 or -errno. */
+ * KEYDISK_DIR with upper/ and work/ in it.  Returns 0 or -errno (-EMEDIUMTYPE: no
+ * filesystem, -EPROTOTYPE: not ext2/3/4). */
 static int attach_keydisk(const char *keydisk)
 {
     _cleanup_free_ char *device = NULL, *path = NULL;
@@ -88,13 +102,13 @@ static int attach_keydisk(const char *keydisk)
 
     if (devices_is_spec(keydisk)) {
         r = wait_for_device(keydisk, &device);
-        if (r >= 0)
+        if (r >= 0 && (r = check_keydisk_type(device)) >= 0)
             r = mount_device(device, KEYDISK_DIR, MS_NOATIME, NULL);
     } else if (asprintf(&path, CARD_DIR "/%s", keydisk) < 0)
         r = -ENOMEM;
     else if (access(path, F_OK) < 0)
         r = -errno;
-    else
+    else if ((r = check_keydisk_type(path)) >= 0)
         r = mount_image(path, KEYDISK_DIR, false, NULL);
     if (r < 0)
         return r;
@@ -104,6 +118,8 @@ static int attach_keydisk(const char *keydisk)
     }
     return 0;
 }
+
+static void mount_tmpfs_upper(void);
 
 /* The overlay's upper layer: the keydisk, or a tmpfs after one line saying why not.  The
  * keydisk file itself is never touched when it cannot be used.  Returns whether the
@@ -120,13 +136,20 @@ static bool mount_upper(const char *keydisk)
             log_warning("keydisk %s not found, changes will not persist (tmpfs overlay)", keydisk);
         else
             log_warning("keydisk %s does not mount (%s), changes will not persist (tmpfs overlay)", keydisk,
-                        r == -EMEDIUMTYPE ? "no filesystem recognised" : strerror(-r));
+                        r == -EMEDIUMTYPE   ? "no filesystem recognised"
+                        : r == -EPROTOTYPE ? "not an ext2/ext3/ext4 filesystem"
+                                           : strerror(-r));
     }
+    mount_tmpfs_upper();
+    return false;
+}
+
+static void mount_tmpfs_upper(void)
+{
     (void)mount_mkdir_p(KEYDISK_DIR, 0755);
     (void)mount("tmpfs", KEYDISK_DIR, "tmpfs", 0, "mode=0755");
     (void)mount_mkdir_p(KEYDISK_DIR "/upper", 0755);
     (void)mount_mkdir_p(KEYDISK_DIR "/work", 0755);
-    return false;
 }
 
 static const char *init_path(void)
@@ -176,6 +199,16 @@ static void build_root(const struct handoff *h)
         fail(h->label, "the image does not mount (%s)", strerror(-r));
     bool persistent = mount_upper(have_card || devices_is_spec(h->keydisk) ? h->keydisk : "none");
     r = mount_overlay(LOWER_DIR, KEYDISK_DIR "/upper", KEYDISK_DIR "/work", ROOT_DIR);
+    if (r < 0 && persistent) {
+        /* The keydisk mounted but overlayfs will not use it (e.g. an ext2 without
+         * d_type): losing persistence beats a machine that reboots forever. */
+        log_warning("keydisk %s cannot be the overlay's upper layer (%s), changes will not persist (tmpfs overlay)",
+                    h->keydisk, strerror(-r));
+        (void)umount2(KEYDISK_DIR, MNT_DETACH);
+        mount_tmpfs_upper();
+        persistent = false;
+        r = mount_overlay(LOWER_DIR, KEYDISK_DIR "/upper", KEYDISK_DIR "/work", ROOT_DIR);
+    }
     if (r < 0)
         fail(h->label, "the overlay root does not mount (%s)", strerror(-r));
     /* The card stays reachable from the OS, e.g. to copy an upgrade onto it. */

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""A keydisk that does not mount costs persistence, not the boot, and is left untouched.
+"""A keydisk that cannot serve costs persistence, not the boot, and is left untouched.
 
-Card: Demo-1.0.0 and Demo-1.1.0 with a kd.img of 2 MiB of random bytes.  Stage 2 says
-the keydisk does not mount, 1.1.0 boots on an overlay with a tmpfs upper layer, and
-afterwards kd.img on the card has exactly the bytes it had before.
+Two cards with Demo-1.0.0 and Demo-1.1.0: one whose kd.img is 2 MiB of random bytes, one
+whose kd.img is a FAT filesystem (it would mount, but overlayfs cannot use it and stage 2
+must not write to it).  Each time stage 2 says why the keydisk is not used, 1.1.0 boots
+on an overlay with a tmpfs upper layer, and kd.img keeps exactly the bytes it had.
 """
 
 import os
@@ -13,23 +14,30 @@ sys.dont_write_bytecode = True
 import qemuboot  # noqa: E402
 
 
-def main(ctx):
-    images = ctx.stage_demo("1.0.0", "1.1.0")
-    garbage = ctx.workdir / "garbage-kd.img"
-    garbage.write_bytes(os.urandom(2 << 20))
-    card = ctx.make_card(images.values(), keydisk=garbage)
-    before = ctx.workdir / "kd-before.img"
+def boot_with_keydisk(ctx, images, keydisk, why):
+    card = ctx.make_card(images.values(), card=f"card-{keydisk.stem}.img", keydisk=keydisk)
+    before = ctx.workdir / f"{keydisk.stem}-before"
     qemuboot.card_extract(card, "kd.img", before)
-    with ctx.boot(card) as q:
+    with ctx.boot(card, log=keydisk.stem) as q:
         qemuboot.expect_demo_boot(q, "1.1.0")
-        q.assert_seen(r"hopboot-stage2: keydisk kd\.img does not mount \(no filesystem recognised\), "
+        q.assert_seen(rf"hopboot-stage2: keydisk kd\.img does not mount \({why}\), "
                       r"changes will not persist \(tmpfs overlay\)\s")
         q.assert_seen(r"hopboot-stage2: root is Demo-1\.1\.0\.img \+ tmpfs\s")
         qemuboot.expect_poweroff(q)
-    after = ctx.workdir / "kd-after.img"
+    after = ctx.workdir / f"{keydisk.stem}-after"
     qemuboot.card_extract(card, "kd.img", after)
     if qemuboot.sha1_of(after) != qemuboot.sha1_of(before):
-        raise qemuboot.TestFailure("kd.img changed although it never mounted")
+        raise qemuboot.TestFailure(f"kd.img ({keydisk.stem}) changed although it was not used")
+
+
+def main(ctx):
+    images = ctx.stage_demo("1.0.0", "1.1.0")
+    garbage = ctx.workdir / "garbage.img"
+    garbage.write_bytes(os.urandom(2 << 20))
+    boot_with_keydisk(ctx, images, garbage, "no filesystem recognised")
+    fat = ctx.workdir / "fat.img"
+    qemuboot.run_tool(["mkfs.vfat", "-C", str(fat), "4096"], log=ctx.tool_log)
+    boot_with_keydisk(ctx, images, fat, "not an ext2/ext3/ext4 filesystem")
 
 
 if __name__ == "__main__":

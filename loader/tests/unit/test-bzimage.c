@@ -33,6 +33,13 @@ int main(void)
     CHECK_EQ_INT(bzimage_parse_release(buf, 0x600, release, sizeof(release)), -ENOEXEC); /* string cut off */
     CHECK_EQ_INT(bzimage_parse_release(buf, 0x100, release, sizeof(release)), -ENOEXEC); /* header cut off */
 
+    /* Not a plain release: it would name a directory outside /lib/modules. */
+    static const char *const escapes[] = { "../../x (b@h) #1", "6.1/../../x", ".hidden", "6.1\x01x", "6.1\xc3\xa9" };
+    for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++) {
+        make_header(escapes[i], 0x20f);
+        CHECK_EQ_INT(bzimage_parse_release(buf, sizeof(buf), release, sizeof(release)), -ENOEXEC);
+    }
+
     make_header("6.1.0", 0x1ff);
     CHECK_EQ_INT(bzimage_parse_release(buf, sizeof(buf), release, sizeof(release)), -ENOEXEC); /* old protocol */
     make_header("", 0x20f);

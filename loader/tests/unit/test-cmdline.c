@@ -29,6 +29,28 @@ static void test_split(void)
     CHECK_EQ_INT(n, 1);
     CHECK_STREQ(w[0], "x=unterminated rest");
     strv_free(w);
+
+    /* As the kernel: inner quotes stay, empty words vanish, \v and \f separate. */
+    CHECK_EQ_INT(cmdline_split("a=b\"c d\"e x \"\" y\vz\fq", &w, &n), 0);
+    CHECK_EQ_INT(n, 5);
+    CHECK_STREQ(w[0], "a=b\"c d\"e");
+    CHECK_STREQ(w[1], "x");
+    CHECK_STREQ(w[2], "y");
+    CHECK_STREQ(w[3], "z");
+    CHECK_STREQ(w[4], "q");
+    strv_free(w);
+
+    /* join is split's inverse for every word the kernel can hand us. */
+    char *joined = NULL;
+    char *words[] = { "plain", "k=v w", "two words", "LABEL=MY CARD" };
+    CHECK_EQ_INT(cmdline_join(words, 4, &joined), 0);
+    CHECK_STREQ(joined, "plain k=\"v w\" \"two words\" LABEL=\"MY CARD\"");
+    CHECK_EQ_INT(cmdline_split(joined, &w, &n), 0);
+    CHECK_EQ_INT(n, 4);
+    for (size_t i = 0; i < n && i < 4; i++)
+        CHECK_STREQ(w[i], words[i]);
+    strv_free(w);
+    free(joined);
 }
 
 static void test_defaults(void)
@@ -51,7 +73,7 @@ static void test_keys(void)
 {
     struct config c;
     CHECK_EQ_INT(cmdline_parse("BOOT_IMAGE=bzImage initrd=initrd.img console=ttyS0,115200 hopboot.name=AstLinux "
-                               "hopboot.card=LABEL=\"MY CARD\" hopboot.keydisk=none hopboot.rescue hopboot.wait=3 "
+                               "\"hopboot.card=LABEL=MY CARD\" hopboot.keydisk=none hopboot.rescue hopboot.wait=3 "
                                "hopboot.kexec=tools hopboot.loglevel=7 quiet rdinit=/bin/sh init=/sbin/myinit "
                                "hopboot.booted=Old-1.0 opt=\"a b\"",
                                "Demo", &c),
@@ -73,7 +95,7 @@ static void test_keys(void)
 
     char *joined = NULL;
     CHECK_EQ_INT(cmdline_join(c.os_args, c.n_os_args, &joined), 0);
-    CHECK_STREQ(joined, "console=ttyS0,115200 quiet init=/sbin/myinit \"opt=a b\"");
+    CHECK_STREQ(joined, "console=ttyS0,115200 quiet init=/sbin/myinit opt=\"a b\"");
     free(joined);
     config_done(&c);
 
@@ -86,10 +108,14 @@ static void test_bad_values(void)
 {
     struct config c;
     CHECK_EQ_INT(cmdline_parse("hopboot.frobnicate=1 hopboot.wait=soon hopboot.wait=-1 hopboot.loglevel=9 "
-                               "hopboot.kexec=magic hopboot.name=a/b hopboot.name= hopboot.card hopboot.rescue=yes",
+                               "hopboot.kexec=magic hopboot.name=a/b hopboot.name= hopboot.card hopboot.rescue=yes "
+                               "hopboot.card=sda1 hopboot.keydisk=\"a\tb\"",
                                "Demo", &c),
                  0);
-    CHECK_EQ_INT(c.n_warnings, 9);
+    CHECK_EQ_INT(c.n_warnings, 11);
+    CHECK_STREQ(c.warnings[9], "hopboot.card=sda1: expected LABEL=, UUID= or /dev/, ignored");
+    CHECK(c.card == NULL);
+    CHECK_STREQ(c.keydisk, "kd.img");
     CHECK_STREQ(c.warnings[0], "hopboot.frobnicate=1: unknown key, ignored");
     CHECK_STREQ(c.warnings[1], "hopboot.wait=soon: expected seconds (0-3600), ignored");
     CHECK_STREQ(c.warnings[4], "hopboot.kexec=magic: expected auto, syscall or tools; using auto");
