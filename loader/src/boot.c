@@ -36,35 +36,36 @@ static int fail(char *reason, size_t size, int error, const char *fmt, ...)
     return error;
 }
 
-int boot_verify_card(const struct boot_source *src, struct image *image, char *reason, size_t size)
+int boot_expected_sha1(int dirfd, const char *file, uint8_t ret[SUMS_SHA1_LEN], char *reason, size_t size)
 {
     _cleanup_free_ char *sums_file = NULL, *text = NULL;
-    uint8_t expected[SUMS_SHA1_LEN], actual[SUMS_SHA1_LEN];
-    char expected_hex[SUMS_SHA1_HEX_LEN + 1], actual_hex[SUMS_SHA1_HEX_LEN + 1];
     size_t len;
 
-    if (asprintf(&sums_file, "%s.sha1", image->file) < 0)
+    if (asprintf(&sums_file, "%s.sha1", file) < 0)
         return fail(reason, size, -ENOMEM, "out of memory");
-    int r = fileio_read_file(src->dirfd, sums_file, SUMS_MAX_FILE_SIZE, &text, &len);
+    int r = fileio_read_file(dirfd, sums_file, SUMS_MAX_FILE_SIZE, &text, &len);
     if (r == -ENOENT)
         return fail(reason, size, r, "no checksum file %s", sums_file);
-    if (r == -EFBIG || (r >= 0 && sums_parse_sha1_file(text, len, image->file, expected) < 0))
+    if (r == -EFBIG || (r >= 0 && sums_parse_sha1_file(text, len, file, ret) < 0))
         return fail(reason, size, -EBADMSG, "malformed checksum file %s", sums_file);
     if (r < 0)
         return fail(reason, size, r, "cannot read %s (%s)", sums_file, strerror(-r));
-
-    r = verify_file(src->dirfd, image->file, expected, actual);
-    if (r == -EBADMSG) {
-        sums_format_hex(expected, expected_hex);
-        sums_format_hex(actual, actual_hex);
-        return fail(reason, size, r, "checksum mismatch (file is %.12s..., %s says %.12s...)", actual_hex, sums_file,
-                    expected_hex);
-    }
-    if (r < 0)
-        return fail(reason, size, r, "cannot read the image (%s)", strerror(-r));
-    memcpy(image->sha1, actual, SUMS_SHA1_LEN);
-    image->verified = true;
     return 0;
+}
+
+int boot_verify_card(const struct boot_source *src, struct image *image, char *reason, size_t size)
+{
+    uint8_t expected[SUMS_SHA1_LEN], actual[SUMS_SHA1_LEN];
+    char sums_file[512];
+
+    int r = boot_expected_sha1(src->dirfd, image->file, expected, reason, size);
+    if (r < 0)
+        return r;
+    r = verify_file(src->dirfd, image->file, expected, actual);
+    if (r < 0 && r != -EBADMSG)
+        return fail(reason, size, r, "cannot read the image (%s)", strerror(-r));
+    snprintf(sums_file, sizeof(sums_file), "%s.sha1", image->file);
+    return image_accept_digest(image, actual, expected, sums_file, reason, size);
 }
 
 /* The image's kernel, or NULL. */

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cmdline.h"
 #include "image.h"
@@ -26,6 +27,11 @@ struct boot_loaded {
     enum kexec_method used;
     int syscall_error; /* why kexec_file_load was not used, when it was tried */
 };
+
+/* Read and parse FILE.sha1 in DIRFD into RET.  On failure writes "no checksum file
+ * X.sha1", "malformed checksum file X.sha1" or "cannot read X.sha1 (...)" into REASON and
+ * returns -errno. */
+int boot_expected_sha1(int dirfd, const char *file, uint8_t ret[IMAGE_SHA1_LEN], char *reason, size_t reason_size);
 
 /* Verify IMAGE on the card against its .sha1, setting image->sha1 and image->verified.
  * On failure writes a phrase such as "checksum mismatch (...)" into REASON and returns

@@ -2,10 +2,12 @@
 #include "image.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
+#include "sums.h"
 
 int image_from_file_name(const char *name, const char *file, struct image *ret)
 {
@@ -34,6 +36,24 @@ int image_from_file_name(const char *name, const char *file, struct image *ret)
         .label = TAKE_PTR(label),
         .version = version,
     };
+    return 0;
+}
+
+int image_accept_digest(struct image *image, const uint8_t actual[IMAGE_SHA1_LEN],
+                        const uint8_t expected[IMAGE_SHA1_LEN], const char *sums_name, char *reason,
+                        size_t reason_size)
+{
+    char actual_hex[SUMS_SHA1_HEX_LEN + 1], expected_hex[SUMS_SHA1_HEX_LEN + 1];
+
+    if (memcmp(actual, expected, IMAGE_SHA1_LEN) != 0) {
+        sums_format_hex(actual, actual_hex);
+        sums_format_hex(expected, expected_hex);
+        snprintf(reason, reason_size, "checksum mismatch (file is %.12s..., %s says %.12s...)", actual_hex,
+                 sums_name, expected_hex);
+        return -EBADMSG;
+    }
+    memcpy(image->sha1, actual, IMAGE_SHA1_LEN);
+    image->verified = true;
     return 0;
 }
 

@@ -23,6 +23,13 @@ struct image {
  * Returns 0, -EINVAL when the name does not match, -ENOMEM. */
 int image_from_file_name(const char *name, const char *file, struct image *ret);
 
+/* Accept ACTUAL as IMAGE's digest when it equals EXPECTED (setting image->sha1 and
+ * image->verified) and return 0; else write "checksum mismatch (file is ..., SUMS_NAME
+ * says ...)" into REASON and return -EBADMSG. */
+int image_accept_digest(struct image *image, const uint8_t actual[IMAGE_SHA1_LEN],
+                        const uint8_t expected[IMAGE_SHA1_LEN], const char *sums_name, char *reason,
+                        size_t reason_size);
+
 /* Release what an image owns (not the struct itself). */
 void image_done(struct image *image);
 

@@ -143,12 +143,60 @@ static int obtain_from_card(void *ctx, struct image *image, char *path, size_t p
     return boot_verify_card(card, image, reason, reason_size);
 }
 
+struct progress {
+    const char *file;
+    struct timespec start;
+    double last;
+};
+
+/* One plain line every few seconds: the serial console of an appliance is often a log,
+ * where an updating line would be noise. */
+static void show_progress(void *userdata, uint64_t done, uint64_t total)
+{
+    struct progress *p = userdata;
+    double elapsed = seconds_since(&p->start);
+    if (elapsed - p->last < 5.0)
+        return;
+    p->last = elapsed;
+    double rate = (double)done / elapsed / 1048576.0;
+    if (total > 0 && rate > 0)
+        log_info("%s: %.1f of %.1f MiB, %.1f MiB/s, %.0f s left", p->file, (double)done / 1048576.0,
+                 (double)total / 1048576.0, rate, (double)(total - done) / 1048576.0 / rate);
+    else
+        log_info("%s: %.1f MiB, %.1f MiB/s", p->file, (double)done / 1048576.0, rate);
+}
+
 static int obtain_from_network(void *ctx, struct image *image, char *path, size_t path_size, char *reason,
                                size_t reason_size)
 {
+    struct netboot_source *source = ctx;
+    struct progress progress = { .file = image->file };
+
+    clock_gettime(CLOCK_MONOTONIC, &progress.start);
+    source->options.progress = show_progress;
+    source->options.userdata = &progress;
     snprintf(path, path_size, BOOT_RUN_DIR "/fetched.img");
     (void)unlink(path); /* a previous candidate's bytes must not count twice against RAM */
-    return netboot_fetch(ctx, image, path, reason, reason_size);
+    int r = netboot_fetch(source, image, path, reason, reason_size);
+    source->options.progress = NULL;
+    return r;
+}
+
+/* The largest image that can be fetched: while it is handed over it exists three times
+ * (the fetched file, its copy in the hand-off initramfs, the kernel's kexec copy); keep
+ * 64 MiB for everything else. */
+static uint64_t max_image_size(void)
+{
+    _cleanup_free_ char *meminfo = NULL;
+    unsigned long long available_kib = 0;
+
+    if (fileio_read_file(AT_FDCWD, "/proc/meminfo", 65536, &meminfo, NULL) < 0)
+        return 0;
+    const char *line = strstr(meminfo, "MemAvailable:");
+    if (!line || sscanf(line, "MemAvailable: %llu kB", &available_kib) != 1)
+        return 0;
+    uint64_t available = (uint64_t)available_kib * 1024, reserve = 64ull << 20;
+    return available > reserve ? (available - reserve) / 3 : 1;
 }
 
 /* Mount the card when there is one, waiting at most WAIT_S seconds. */
@@ -242,11 +290,11 @@ static void boot_from_url(struct run *run, const struct url *template)
         return;
     }
     fetch_default_options(&options);
+    options.max_size = max_image_size();
     if (run->config->ca)
         options.ca_file = run->config->ca;
-    if (u.scheme == URL_NFS)
-        log_error("%s: nfs:// sources are not supported yet", u.text);
-    else if ((r = netboot_list(&u, run->config->name, &options, &source, &images, &n, error, sizeof(error))) < 0)
+    if ((r = netboot_list(&u, run->config->name, run->net.ip, &options, &source, &images, &n, error,
+                          sizeof(error))) < 0)
         log_error("%s: %s", u.text, error);
     else {
         if (n == 0)

@@ -1,16 +1,27 @@
 /* netboot.c - see netboot.h. */
 #include "netboot.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "boot.h"
 #include "cleanup.h"
+#include "kmodules.h"
+#include "mount.h"
+#include "scan.h"
 #include "sums.h"
+#include "verify.h"
 
 struct collect {
     const char *name;
@@ -91,10 +102,64 @@ static int list_directory(const struct url *u, struct netboot_source *s, struct 
     return r;
 }
 
-int netboot_list(const struct url *u, const char *name, const struct fetch_options *o, struct netboot_source *ret,
-                 struct image **ret_images, size_t *ret_n, char *error, size_t error_size)
+/* Mount the NFS directory DIR of U read-only at NETBOOT_NFS_DIR. */
+static int mount_nfs(const struct url *u, const char *dir, const char *client_ip, char *error, size_t size)
 {
-    struct netboot_source s = { .options = *o };
+    _cleanup_free_ char *source = NULL, *options = NULL;
+    struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *found = NULL;
+    char address[INET_ADDRSTRLEN];
+
+    /* The kernel's NFS client takes an address, not a name: resolve it here. */
+    int r = getaddrinfo(u->host, NULL, &hints, &found);
+    if (r != 0) {
+        snprintf(error, size, "cannot resolve %s (%s)", u->host, gai_strerror(r));
+        return -EHOSTUNREACH;
+    }
+    inet_ntop(AF_INET, &((struct sockaddr_in *)found->ai_addr)->sin_addr, address, sizeof(address));
+    freeaddrinfo(found);
+    if (asprintf(&source, "%s:%s", address, dir) < 0 ||
+        asprintf(&options, "vers=4.0,proto=tcp,port=%u,addr=%s,clientaddr=%s,timeo=50,retrans=2",
+                 u->port ? u->port : url_default_port(URL_NFS), address, client_ip) < 0)
+        return -ENOMEM;
+    const char *const modules[] = { "nfsv4" };
+    (void)kmodules_load(modules, ELEMENTSOF(modules));
+    if ((r = mount_mkdir_p(NETBOOT_NFS_DIR, 0755)) < 0 || mount(source, NETBOOT_NFS_DIR, "nfs4", MS_RDONLY, options) < 0) {
+        r = r < 0 ? r : -errno;
+        snprintf(error, size, "the export %s does not mount (%s)", source, strerror(-r));
+        return r;
+    }
+    return 0;
+}
+
+static int list_nfs(const struct url *u, const char *dir, const char *file, const char *client_ip,
+                    struct netboot_source *s, struct collect *c, char *error, size_t size)
+{
+    struct image *images = NULL;
+    size_t n = 0;
+
+    int r = mount_nfs(u, dir, client_ip, error, size);
+    if (r < 0)
+        return r;
+    s->nfs_dirfd = open(NETBOOT_NFS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (s->nfs_dirfd < 0)
+        return -errno;
+    if (file)
+        return add_named(c, u, file);
+    if ((r = scan_directory(s->nfs_dirfd, c->name, &images, &n)) < 0) {
+        snprintf(error, size, "cannot list the export (%s)", strerror(-r));
+        return r;
+    }
+    for (size_t i = 0; i < n && r >= 0; i++)
+        r = add_candidate(c, images[i].file);
+    image_free_array(images, n);
+    return r;
+}
+
+int netboot_list(const struct url *u, const char *name, const char *client_ip, const struct fetch_options *o,
+                 struct netboot_source *ret, struct image **ret_images, size_t *ret_n, char *error,
+                 size_t error_size)
+{
+    struct netboot_source s = { .options = *o, .nfs_dirfd = -1 };
     _cleanup_free_ char *dir = NULL, *file = NULL;
     int r = url_split(u, &dir, &file);
 
@@ -105,7 +170,10 @@ int netboot_list(const struct url *u, const char *name, const struct fetch_optio
     if (asprintf(&s.dir_url, "%.*s%s", (int)prefix, u->text, dir) < 0)
         return -ENOMEM;
     struct collect c = { .name = name, .dir_url = s.dir_url };
-    r = file ? add_named(&c, u, file) : list_directory(u, &s, &c, error, error_size);
+    if (u->scheme == URL_NFS)
+        r = list_nfs(u, dir, file, client_ip, &s, &c, error, error_size);
+    else
+        r = file ? add_named(&c, u, file) : list_directory(u, &s, &c, error, error_size);
     if (r < 0) {
         image_free_array(c.images, c.n);
         netboot_done(&s);
@@ -150,35 +218,59 @@ static int expected_digest(const struct netboot_source *s, const struct image *i
     return 0;
 }
 
+static int copy_from_nfs(const struct netboot_source *s, struct image *image, int fd,
+                         const uint8_t expected[SUMS_SHA1_LEN], char *reason, size_t size)
+{
+    uint8_t actual[SUMS_SHA1_LEN];
+    uint64_t bytes;
+    char sums_file[512];
+
+    struct stat st;
+    _cleanup_close_ int src = openat(s->nfs_dirfd, image->file, O_RDONLY | O_CLOEXEC);
+    if (src < 0 || fstat(src, &st) < 0)
+        return fail(reason, size, -errno, "cannot open it on the export (%s)", strerror(errno));
+    if (s->options.max_size && (uint64_t)st.st_size > s->options.max_size)
+        return fail(reason, size, -EFBIG, "too large for this machine's RAM (at most %llu MiB fit)",
+                    (unsigned long long)(s->options.max_size >> 20));
+    int r = verify_copy_sha1(src, fd, actual, &bytes);
+    if (r < 0)
+        return fail(reason, size, r, "cannot copy it into RAM (%s)", strerror(-r));
+    snprintf(sums_file, sizeof(sums_file), "%s.sha1", image->file);
+    return image_accept_digest(image, actual, expected, sums_file, reason, size);
+}
+
 int netboot_fetch(const struct netboot_source *s, struct image *image, const char *ram_path, char *reason,
                   size_t size)
 {
     uint8_t expected[SUMS_SHA1_LEN], actual[SUMS_SHA1_LEN];
-    char expected_hex[SUMS_SHA1_HEX_LEN + 1], actual_hex[SUMS_SHA1_HEX_LEN + 1], error[256];
+    char error[256];
     uint64_t bytes;
 
-    int r = expected_digest(s, image, expected, reason, size);
+    int r = s->nfs_dirfd >= 0 ? boot_expected_sha1(s->nfs_dirfd, image->file, expected, reason, size)
+                              : expected_digest(s, image, expected, reason, size);
     if (r < 0)
         return r;
     _cleanup_close_ int fd = open(ram_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return fail(reason, size, -errno, "cannot store it in RAM (%s)", strerror(errno));
+    if (s->nfs_dirfd >= 0)
+        return copy_from_nfs(s, image, fd, expected, reason, size);
     r = fetch_image(image->url, fd, &s->options, actual, &bytes, error, sizeof(error));
+    if (r == -EFBIG)
+        return fail(reason, size, r, "too large for this machine's RAM (at most %llu MiB fit)",
+                    (unsigned long long)(s->options.max_size >> 20));
     if (r < 0)
         return fail(reason, size, r, "%s", error);
-    if (memcmp(actual, expected, SUMS_SHA1_LEN) != 0) {
-        sums_format_hex(expected, expected_hex);
-        sums_format_hex(actual, actual_hex);
-        return fail(reason, size, -EBADMSG, "checksum mismatch (file is %.12s..., %s says %.12s...)", actual_hex,
-                    s->index ? NETBOOT_INDEX : "its .sha1", expected_hex);
-    }
-    memcpy(image->sha1, actual, SUMS_SHA1_LEN);
-    image->verified = true;
-    return 0;
+    snprintf(error, sizeof(error), "%s.sha1", image->file);
+    return image_accept_digest(image, actual, expected, s->index ? NETBOOT_INDEX : error, reason, size);
 }
 
 void netboot_done(struct netboot_source *s)
 {
+    if (s->nfs_dirfd >= 0) {
+        close(s->nfs_dirfd);
+        (void)umount2(NETBOOT_NFS_DIR, MNT_DETACH);
+    }
     free(s->dir_url);
     free(s->index);
     *s = (struct netboot_source){ 0 };

@@ -3,7 +3,9 @@
  *
  * A URL names one image (its .sha1 is fetched from beside it) or a directory: FTP
  * directories are listed (each image's .sha1 beside it); HTTP(S) and TFTP directories,
- * which cannot be listed portably, are read through their SHA1SUMS index (images/mkindex). */
+ * which cannot be listed portably, are read through their SHA1SUMS index (images/mkindex).
+ * NFS exports are mounted read-only with the kernel's NFSv4 client and read like the card;
+ * their images are copied into RAM, hashed in the same pass. */
 #pragma once
 
 #include <stddef.h>
@@ -13,19 +15,24 @@
 #include "url.h"
 
 #define NETBOOT_INDEX "SHA1SUMS"
+#define NETBOOT_NFS_DIR "/run/hopboot/nfs"
 
 struct netboot_source {
     char *dir_url;   /* "http://host:port/dir/" */
     char *index;     /* the SHA1SUMS text for an indexed directory, else NULL */
     size_t index_len;
+    int nfs_dirfd;   /* the mounted NFS directory, -1 for other schemes */
     struct fetch_options options;
 };
 
 /* The candidates URL U offers for NAME (unordered; see select.h), each with its url set.
- * Returns 0 and fills *ret (free with netboot_done), *ret_images and *ret_n; or -errno
- * with a phrase in ERROR (the index or listing could not be fetched or is malformed). */
-int netboot_list(const struct url *u, const char *name, const struct fetch_options *o, struct netboot_source *ret,
-                 struct image **ret_images, size_t *ret_n, char *error, size_t error_size);
+ * CLIENT_IP is this machine's address (NFSv4 needs it).  Returns 0 and fills *ret (free
+ * with netboot_done, which also unmounts NFS), *ret_images and *ret_n; or -errno with a
+ * phrase in ERROR (the export does not mount, the index or listing could not be fetched
+ * or is malformed). */
+int netboot_list(const struct url *u, const char *name, const char *client_ip, const struct fetch_options *o,
+                 struct netboot_source *ret, struct image **ret_images, size_t *ret_n, char *error,
+                 size_t error_size);
 
 /* Fetch IMAGE's expected digest, then the image itself into a new file RAM_PATH, hashing
  * it as it arrives, and compare.  On success sets image->sha1 and image->verified.  On

@@ -80,6 +80,20 @@ int main(void)
     CHECK_EQ_INT(actual[0], 0x5a);                                       /* not written */
     CHECK_EQ_INT(verify_file(dirfd, ".", expected, NULL), -EISDIR);      /* not a file */
 
+    /* Copy while hashing: the copy is byte-identical and the digest the same. */
+    int src = openat(dirfd, "big", O_RDONLY | O_CLOEXEC);
+    int dst = openat(dirfd, "big-copy", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    uint8_t copied[SUMS_SHA1_LEN];
+    uint64_t size = 0;
+    CHECK_EQ_INT(verify_copy_sha1(src, dst, copied, &size), 0);
+    CHECK_EQ_INT(size, big_len);
+    sums_format_hex(copied, hex);
+    CHECK_STREQ(hex, "b50a3128de1196b1382946d9a62cdff54a559632");
+    digest_of(dirfd, "big-copy", hex);
+    CHECK_STREQ(hex, "b50a3128de1196b1382946d9a62cdff54a559632");
+    close(src);
+    close(dst);
+
     free(big);
     close(dirfd);
     char cmd[300];
