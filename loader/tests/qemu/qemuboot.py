@@ -65,6 +65,9 @@ GIVE_UP_ON = (r"Kernel panic",
 
 EXIT_PASS, EXIT_FAIL, EXIT_SKIP = 0, 1, 77
 
+NET_NONE = ("-net", "none")
+NET_USER = ("-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0")
+
 DEMO_NAME = "Demo"
 
 
@@ -131,12 +134,14 @@ class Qemu:
     syslinux from an IDE disk) or `kernel` (+ `initrd`, `append`) is given.
     After `hard_timeout` seconds QEMU is killed whatever the test is doing.
     expect() gives up early when a `give_up_on` regex appears after its
-    cursor before what it waits for.
+    cursor before what it waits for.  net=True gives the guest QEMU user
+    networking on a virtio-net NIC (host 127.0.0.1 is 10.0.2.2 to the guest)
+    instead of no network.
     """
 
     def __init__(self, log_path, *, card=None, kernel=None, initrd=None, append=None,
                  hard_timeout=DEFAULT_HARD_TIMEOUT, memory=1024, extra_args=(), name=None,
-                 give_up_on=()):
+                 give_up_on=(), net=False):
         if (card is None) == (kernel is None):
             raise ValueError("give exactly one of card= and kernel=")
         self.log_path = Path(log_path)
@@ -149,6 +154,7 @@ class Qemu:
         self.hard_timeout = hard_timeout
         self.memory = memory
         self.extra_args = list(extra_args)
+        self.net = net
         self.give_up_on = [_compile(regex) for regex in give_up_on]
         self._proc = None
         self._log = None
@@ -165,7 +171,7 @@ class Qemu:
 
     def command(self):
         argv = [QEMU, "-accel", "tcg", "-m", str(self.memory),
-                "-display", "none", "-no-reboot", "-net", "none",
+                "-display", "none", "-no-reboot", *(NET_USER if self.net else NET_NONE),
                 "-monitor", "none",
                 "-chardev", "stdio,id=s0,signal=off", "-serial", "chardev:s0"]
         if self.card is not None:
@@ -687,10 +693,11 @@ class Context:
         note(f"card {out.name}: {' '.join(sorted(card_list(out)))}")
         return out
 
-    def boot(self, card, *, log="boot", hard_timeout=BOOT_HARD_TIMEOUT, give_up_on=GIVE_UP_ON):
+    def boot(self, card, *, log="boot", hard_timeout=BOOT_HARD_TIMEOUT, give_up_on=GIVE_UP_ON,
+             net=False):
         """A Qemu (context manager) booting `card`, console logged to workdir/LOG.log."""
         return Qemu(self.workdir / f"{log}.log", card=card, hard_timeout=hard_timeout, name=log,
-                    give_up_on=give_up_on)
+                    give_up_on=give_up_on, net=net)
 
 
 def _on_signal(signum, frame):
