@@ -153,7 +153,7 @@ static int parse_hopboot_key(struct config *c, const char *word, const char *key
     else if (IS("netdev"))
         return set_string(&c->netdev, value);
     else if (IS("ca"))
-        return value[0] == '/' ? set_string(&c->ca, value) : warn(c, "%s: expected an absolute path, ignored", word);
+        return printable(value) ? set_string(&c->ca, value) : warn(c, "%s: not a usable name, ignored", word);
     else if (IS("kexec"))
         return parse_kexec(c, value);
     else if (IS("wait")) {

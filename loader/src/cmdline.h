@@ -17,7 +17,8 @@ struct config {
     char *keydisk;         /* hopboot.keydisk= path on the card, LABEL=, UUID= or "none" */
     char *src;             /* hopboot.src= comma-separated sources: "card" and URLs; default "card" */
     char *netdev;          /* hopboot.netdev= interface for network sources; NULL: the first with a link */
-    char *ca;              /* hopboot.ca= extra CA bundle for https; NULL: the initramfs bundle */
+    char *ca;              /* hopboot.ca= more CA certificates for https: a path on the card, or
+                            * absolute in the initramfs; added to the initramfs bundle */
     char *ip;              /* ip= (the kernel's syntax, also passed on to the OS); NULL: DHCP */
     bool rescue;           /* hopboot.rescue  straight to the rescue shell */
     int log_level;         /* syslog level; "quiet" lowers it to LOG_WARNING, hopboot.loglevel= sets it */

@@ -268,6 +268,37 @@ static bool bring_up_network(struct run *run)
     run->net_up = true;
     return true;
 }
+/* hopboot.ca= adds certificates to the initramfs bundle (libcurl takes one file): the two
+ * are joined into BOOT_RUN_DIR/ca.pem.  A CA that cannot be read stops this source: going
+ * on without it would only fail later with a less helpful line. */
+static int trust_extra_ca(struct run *run, struct fetch_options *options)
+{
+    static const char joined[] = BOOT_RUN_DIR "/ca.pem";
+    const char *ca = run->config->ca;
+    char path[512];
+
+    snprintf(path, sizeof(path), "%s%s%s", ca[0] == '/' ? "" : BOOT_CARD_DIR, ca[0] == '/' ? "" : "/", ca);
+    _cleanup_close_ int extra = open(path, O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int bundle = open(options->ca_file, O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int out = open(joined, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    struct stat st;
+    int r = extra < 0 || fstat(extra, &st) < 0 ? -errno : 0;
+    if (r >= 0 && out < 0)
+        r = -errno;
+    if (r >= 0 && bundle >= 0) {
+        struct stat bundle_st;
+        r = fstat(bundle, &bundle_st) < 0 ? -errno : fileio_copy(bundle, out, (uint64_t)bundle_st.st_size);
+    }
+    if (r >= 0)
+        r = fileio_copy(extra, out, (uint64_t)st.st_size);
+    if (r < 0) {
+        log_error("hopboot.ca=%s: cannot read %s (%s)", ca, path, strerror(-r));
+        return r;
+    }
+    options->ca_file = joined;
+    return 0;
+}
+
 /* Boot from one network source; returns when nothing there could be loaded. */
 static void boot_from_url(struct run *run, const struct url *template)
 {
@@ -291,8 +322,8 @@ static void boot_from_url(struct run *run, const struct url *template)
     }
     fetch_default_options(&options);
     options.max_size = max_image_size();
-    if (run->config->ca)
-        options.ca_file = run->config->ca;
+    if (run->config->ca && trust_extra_ca(run, &options) < 0)
+        return;
     if ((r = netboot_list(&u, run->config->name, run->net.ip, &options, &source, &images, &n, error,
                           sizeof(error))) < 0)
         log_error("%s: %s", u.text, error);
