@@ -280,3 +280,16 @@ check_ext4_label() {
 	[[ -n $1 && ${#1} -le 16 && ! $1 =~ [[:space:][:cntrl:]] ]] ||
 		die "invalid keydisk label '$1' (1 to 16 characters, no whitespace)"
 }
+
+# write_syslinux_cfg TEMPLATE FILE NAME APPEND: the template with @NAME@ and
+# @APPEND@ filled in (literally: no character in them is special).
+write_syslinux_cfg() {
+	local template=$1 file=$2 name=$3 append=$4 line
+	need_file "$template" "syslinux template"
+	while IFS= read -r line || [[ -n $line ]]; do
+		line=${line//@NAME@/"$name"}
+		line=${line//@APPEND@/"$append"}
+		line=${line%"${line##*[![:space:]]}"}
+		printf '%s\n' "$line"
+	done <"$template" >"$file"
+}

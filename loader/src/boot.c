@@ -111,7 +111,8 @@ static int resolve_modules(const char *kernel, const char *device, char ***ret_p
     for (size_t i = 0; i < ELEMENTSOF(stage2_modules); i++)
         if (fileio_strv_push(&names, &n_names, stage2_modules[i]) < 0)
             return -ENOMEM;
-    (void)kmodules_for_device(device, &names, &n_names);
+    if (device) /* diskless: no card, so no card driver for stage 2 */
+        (void)kmodules_for_device(device, &names, &n_names);
     return kmodules_resolve(modules_dir, (const char *const *)names, n_names, ret_paths, ret_n);
 }
 

@@ -197,7 +197,14 @@ static void build_root(const struct handoff *h)
     int r = mount_image(image, LOWER_DIR, true, NULL);
     if (r < 0)
         fail(h->label, "the image does not mount (%s)", strerror(-r));
-    bool persistent = mount_upper(have_card || devices_is_spec(h->keydisk) ? h->keydisk : "none");
+    bool persistent;
+    if (have_card || devices_is_spec(h->keydisk))
+        persistent = mount_upper(h->keydisk);
+    else {
+        log_info("no card, so no keydisk: changes will not persist (tmpfs overlay)");
+        mount_tmpfs_upper();
+        persistent = false;
+    }
     r = mount_overlay(LOWER_DIR, KEYDISK_DIR "/upper", KEYDISK_DIR "/work", ROOT_DIR);
     if (r < 0 && persistent) {
         /* The keydisk mounted but overlayfs will not use it (e.g. an ext2 without
