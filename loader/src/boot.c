@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 
 #include "bzimage.h"
 #include "cleanup.h"
+#include "reason.h"
 #include "fileio.h"
 #include "initramfs.h"
 #include "kexec.h"
@@ -26,15 +26,6 @@ static const char *const stage2_modules[] = {
     "loop", "squashfs", "erofs", "ext4", "overlay", "vfat", "nls_cp437", "nls_ascii", "nls_iso8859_1", "nls_utf8",
 };
 
-static int fail(char *reason, size_t size, int error, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail(char *reason, size_t size, int error, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(reason, size, fmt, ap);
-    va_end(ap);
-    return error;
-}
 
 int boot_expected_sha1(int dirfd, const char *file, uint8_t ret[SUMS_SHA1_LEN], char *reason, size_t size)
 {
@@ -42,14 +33,14 @@ int boot_expected_sha1(int dirfd, const char *file, uint8_t ret[SUMS_SHA1_LEN], 
     size_t len;
 
     if (asprintf(&sums_file, "%s.sha1", file) < 0)
-        return fail(reason, size, -ENOMEM, "out of memory");
+        return reason_set(reason, size, -ENOMEM, "out of memory");
     int r = fileio_read_file(dirfd, sums_file, SUMS_MAX_FILE_SIZE, &text, &len);
     if (r == -ENOENT)
-        return fail(reason, size, r, "no checksum file %s", sums_file);
+        return reason_set(reason, size, r, "no checksum file %s", sums_file);
     if (r == -EFBIG || (r >= 0 && sums_parse_sha1_file(text, len, file, ret) < 0))
-        return fail(reason, size, -EBADMSG, "malformed checksum file %s", sums_file);
+        return reason_set(reason, size, -EBADMSG, "malformed checksum file %s", sums_file);
     if (r < 0)
-        return fail(reason, size, r, "cannot read %s (%s)", sums_file, strerror(-r));
+        return reason_set(reason, size, r, "cannot read %s (%s)", sums_file, strerror(-r));
     return 0;
 }
 
@@ -63,7 +54,7 @@ int boot_verify_card(const struct boot_source *src, struct image *image, char *r
         return r;
     r = verify_file(src->dirfd, image->file, expected, actual);
     if (r < 0 && r != -EBADMSG)
-        return fail(reason, size, r, "cannot read the image (%s)", strerror(-r));
+        return reason_set(reason, size, r, "cannot read the image (%s)", strerror(-r));
     snprintf(sums_file, sizeof(sums_file), "%s.sha1", image->file);
     return image_accept_digest(image, actual, expected, sums_file, reason, size);
 }
@@ -146,7 +137,7 @@ static int write_handoff(const struct config *config, const struct boot_source *
 
     int r = resolve_modules(kernel, src->device, &modules, &n_modules);
     if (r < 0)
-        return fail(reason, size, r, "cannot resolve its kernel modules (%s)", strerror(-r));
+        return reason_set(reason, size, r, "cannot resolve its kernel modules (%s)", strerror(-r));
     sums_format_hex(image->sha1, sha1_hex);
     struct handoff h = {
         .label = image->label,
@@ -159,7 +150,7 @@ static int write_handoff(const struct config *config, const struct boot_source *
     r = initramfs_write(BOOT_HANDOFF_FILE, access(image_initrd, R_OK) == 0 ? image_initrd : NULL, BOOT_STAGE2, &h,
                         ram_image, modules, n_modules);
     if (r < 0)
-        return fail(reason, size, r, "cannot write the hand-off initramfs (%s)", strerror(-r));
+        return reason_set(reason, size, r, "cannot write the hand-off initramfs (%s)", strerror(-r));
     return 0;
 }
 
@@ -171,16 +162,16 @@ static int prepare_mounted(const struct config *config, const struct boot_source
 
     const char *kernel = find_kernel();
     if (!kernel)
-        return fail(reason, size, -ENOENT, "no kernel at /boot/vmlinuz or /boot/bzImage");
+        return reason_set(reason, size, -ENOENT, "no kernel at /boot/vmlinuz or /boot/bzImage");
     int r = write_handoff(config, src, image, ram_image, from, kernel, reason, size);
     if (r < 0)
         return r;
     r = build_cmdline(config, image, from, &cmdline);
     if (r < 0)
-        return fail(reason, size, r, "cannot build its command line (%s)", strerror(-r));
+        return reason_set(reason, size, r, "cannot build its command line (%s)", strerror(-r));
     r = kexec_load(kernel, BOOT_HANDOFF_FILE, cmdline, config->kexec, &result);
     if (r < 0)
-        return fail(reason, size, r, "its kernel does not load for kexec (%s)",
+        return reason_set(reason, size, r, "its kernel does not load for kexec (%s)",
                     r == -ECHILD ? "kexec-tools failed" : strerror(-r));
     *ret = (struct boot_loaded){ .used = result.used, .syscall_error = result.syscall_error };
     return 0;
@@ -191,7 +182,7 @@ int boot_load(const struct config *config, const struct boot_source *src, const 
 {
     int r = mount_image(path, BOOT_IMAGE_DIR, true, NULL);
     if (r < 0)
-        return fail(reason, size, r, "does not mount (%s)",
+        return reason_set(reason, size, r, "does not mount (%s)",
                     r == -EMEDIUMTYPE ? "no filesystem recognised" : strerror(-r));
     r = prepare_mounted(config, src, image, in_ram ? path : NULL, from, ret, reason, size);
     if (r < 0)

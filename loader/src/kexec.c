@@ -5,16 +5,13 @@
 #include <fcntl.h>
 #include <linux/kexec.h>
 #include <linux/reboot.h>
-#include <spawn.h>
 #include <string.h>
 #include <sys/reboot.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
-
-extern char **environ;
+#include "process.h"
 
 static int load_syscall(const char *kernel, const char *initrd, const char *cmdline)
 {
@@ -32,21 +29,13 @@ static int load_syscall(const char *kernel, const char *initrd, const char *cmdl
 static int load_tools(const char *kernel, const char *initrd, const char *cmdline)
 {
     _cleanup_free_ char *initrd_arg = NULL, *cmdline_arg = NULL;
-    pid_t pid;
-    int status;
 
     if (asprintf(&initrd_arg, "--initrd=%s", initrd) < 0 || asprintf(&cmdline_arg, "--command-line=%s", cmdline) < 0)
         return -ENOMEM;
     /* -c: the classic kexec_load syscall, the one path that does not depend on the
      * in-kernel file loader that just failed. */
     char *argv[] = { "kexec", "-l", "-c", initrd_arg, cmdline_arg, (char *)kernel, NULL };
-    int r = posix_spawn(&pid, KEXEC_TOOLS_PATH, NULL, NULL, argv, environ);
-    if (r != 0)
-        return -r;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -errno;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
+    return process_run(KEXEC_TOOLS_PATH, argv, false); /* its own errors are worth seeing */
 }
 
 static int worth_falling_back(int error)

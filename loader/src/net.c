@@ -8,20 +8,17 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "fileio.h"
-
-extern char **environ;
+#include "process.h"
 
 static int copy_field(char *dst, size_t size, const char *src, size_t len)
 {
@@ -170,33 +167,11 @@ static int set_up(const char *ifname)
     return ioctl(fd, SIOCSIFFLAGS, &ifr) < 0 ? -errno : 0;
 }
 
-static void file_actions_destroyp(posix_spawn_file_actions_t **actions)
-{
-    if (*actions)
-        posix_spawn_file_actions_destroy(*actions);
-}
-
-/* Run the busybox applet ARGV[0] and wait; 0 when it exits 0.  Its own output is dropped:
- * the caller says in one line what came of it. */
+/* Run the busybox applet ARGV[0]; its chatter is dropped, the caller says in one line
+ * what came of it. */
 static int run(char *const argv[])
 {
-    posix_spawn_file_actions_t storage;
-    _cleanup_(file_actions_destroyp) posix_spawn_file_actions_t *actions = NULL;
-    pid_t pid;
-    int status;
-
-    if (posix_spawn_file_actions_init(&storage) != 0)
-        return -ENOMEM;
-    actions = &storage;
-    posix_spawn_file_actions_addopen(actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-    int r = posix_spawn(&pid, NET_BUSYBOX, actions, NULL, argv, environ);
-    if (r != 0)
-        return -r;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -errno;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
+    return process_run(NET_BUSYBOX, argv, true);
 }
 
 static int configure_static(const char *ifname, const struct net_static *ip)

@@ -9,7 +9,6 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 
 #include "boot.h"
 #include "cleanup.h"
+#include "reason.h"
 #include "kmodules.h"
 #include "mount.h"
 #include "scan.h"
@@ -48,8 +48,9 @@ static int add_candidate(struct collect *c, const char *file)
     return 0;
 }
 
-static int add_index_entry(const char *name, size_t len, void *userdata)
+static int add_index_entry(const char *name, size_t len, const uint8_t digest[SUMS_SHA1_LEN], void *userdata)
 {
+    (void)digest; /* looked up again per candidate, when it is tried */
     _cleanup_free_ char *file = strndup(name, len);
     return file ? add_candidate(userdata, file) : -ENOMEM;
 }
@@ -185,15 +186,6 @@ int netboot_list(const struct url *u, const char *name, const char *client_ip, c
     return 0;
 }
 
-static int fail(char *reason, size_t size, int error, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail(char *reason, size_t size, int error, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(reason, size, fmt, ap);
-    va_end(ap);
-    return error;
-}
 
 static int expected_digest(const struct netboot_source *s, const struct image *image, uint8_t ret[SUMS_SHA1_LEN],
                            char *reason, size_t size)
@@ -204,17 +196,17 @@ static int expected_digest(const struct netboot_source *s, const struct image *i
 
     if (s->index) {
         int r = sums_parse_index(s->index, s->index_len, image->file, ret);
-        return r < 0 ? fail(reason, size, r, "not listed once in " NETBOOT_INDEX) : 0;
+        return r < 0 ? reason_set(reason, size, r, "not listed once in " NETBOOT_INDEX) : 0;
     }
     if (asprintf(&sums_url, "%s.sha1", image->url) < 0)
         return -ENOMEM;
     int r = fetch_small(sums_url, &s->options, SUMS_MAX_FILE_SIZE, &text, &len, error, sizeof(error));
     if (r == -ENOENT)
-        return fail(reason, size, r, "no checksum file %s.sha1", image->file);
+        return reason_set(reason, size, r, "no checksum file %s.sha1", image->file);
     if (r == -EFBIG || (r >= 0 && sums_parse_sha1_file(text, len, image->file, ret) < 0))
-        return fail(reason, size, -EBADMSG, "malformed checksum file %s.sha1", image->file);
+        return reason_set(reason, size, -EBADMSG, "malformed checksum file %s.sha1", image->file);
     if (r < 0)
-        return fail(reason, size, r, "cannot fetch %s.sha1 (%s)", image->file, error);
+        return reason_set(reason, size, r, "cannot fetch %s.sha1 (%s)", image->file, error);
     return 0;
 }
 
@@ -228,13 +220,13 @@ static int copy_from_nfs(const struct netboot_source *s, struct image *image, in
     struct stat st;
     _cleanup_close_ int src = openat(s->nfs_dirfd, image->file, O_RDONLY | O_CLOEXEC);
     if (src < 0 || fstat(src, &st) < 0)
-        return fail(reason, size, -errno, "cannot open it on the export (%s)", strerror(errno));
+        return reason_set(reason, size, -errno, "cannot open it on the export (%s)", strerror(errno));
     if (s->options.max_size && (uint64_t)st.st_size > s->options.max_size)
-        return fail(reason, size, -EFBIG, "too large for this machine's RAM (at most %llu MiB fit)",
+        return reason_set(reason, size, -EFBIG, "too large for this machine's RAM (at most %llu MiB fit)",
                     (unsigned long long)(s->options.max_size >> 20));
     int r = verify_copy_sha1(src, fd, actual, &bytes);
     if (r < 0)
-        return fail(reason, size, r, "cannot copy it into RAM (%s)", strerror(-r));
+        return reason_set(reason, size, r, "cannot copy it into RAM (%s)", strerror(-r));
     snprintf(sums_file, sizeof(sums_file), "%s.sha1", image->file);
     return image_accept_digest(image, actual, expected, sums_file, reason, size);
 }
@@ -252,15 +244,15 @@ int netboot_fetch(const struct netboot_source *s, struct image *image, const cha
         return r;
     _cleanup_close_ int fd = open(ram_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
-        return fail(reason, size, -errno, "cannot store it in RAM (%s)", strerror(errno));
+        return reason_set(reason, size, -errno, "cannot store it in RAM (%s)", strerror(errno));
     if (s->nfs_dirfd >= 0)
         return copy_from_nfs(s, image, fd, expected, reason, size);
     r = fetch_image(image->url, fd, &s->options, actual, &bytes, error, sizeof(error));
     if (r == -EFBIG)
-        return fail(reason, size, r, "too large for this machine's RAM (at most %llu MiB fit)",
+        return reason_set(reason, size, r, "too large for this machine's RAM (at most %llu MiB fit)",
                     (unsigned long long)(s->options.max_size >> 20));
     if (r < 0)
-        return fail(reason, size, r, "%s", error);
+        return reason_set(reason, size, r, "%s", error);
     snprintf(error, sizeof(error), "%s.sha1", image->file);
     return image_accept_digest(image, actual, expected, s->index ? NETBOOT_INDEX : error, reason, size);
 }

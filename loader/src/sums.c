@@ -72,7 +72,8 @@ int sums_parse_sha1_file(const char *text, size_t len, const char *file, uint8_t
     return 0;
 }
 
-int sums_index_foreach(const char *text, size_t len, int (*fn)(const char *name, size_t name_len, void *userdata),
+int sums_index_foreach(const char *text, size_t len,
+                       int (*fn)(const char *name, size_t name_len, const uint8_t digest[SUMS_SHA1_LEN], void *userdata),
                        void *userdata)
 {
     const char *end = text + len, *next;
@@ -86,35 +87,41 @@ int sums_index_foreach(const char *text, size_t len, int (*fn)(const char *name,
             continue;
         if (parse_line(p, line_len, digest, &name, &name_len) < 0)
             return -EBADMSG;
-        int r = fn(name, name_len, userdata);
+        int r = fn(name, name_len, digest, userdata);
         if (r < 0)
             return r;
     }
     return 0;
 }
 
+struct lookup {
+    const char *file;
+    size_t matches;
+    uint8_t digest[SUMS_SHA1_LEN];
+};
+
+static int match_file(const char *name, size_t name_len, const uint8_t digest[SUMS_SHA1_LEN], void *userdata)
+{
+    struct lookup *l = userdata;
+    if (name_len == strlen(l->file) && memcmp(name, l->file, name_len) == 0) {
+        memcpy(l->digest, digest, SUMS_SHA1_LEN);
+        l->matches++;
+    }
+    return 0;
+}
+
 int sums_parse_index(const char *text, size_t len, const char *file, uint8_t ret_digest[SUMS_SHA1_LEN])
 {
-    const char *end = text + len, *next, *name;
-    uint8_t digest[SUMS_SHA1_LEN], found[SUMS_SHA1_LEN];
-    size_t name_len, matches = 0;
+    struct lookup l = { .file = file };
 
-    for (const char *p = text; p < end; p = next) {
-        size_t line_len = line_length(p, end, &next);
-        if (line_len == 0)
-            continue;
-        if (parse_line(p, line_len, digest, &name, &name_len) < 0)
-            return -EBADMSG;
-        if (name_len == strlen(file) && memcmp(name, file, name_len) == 0) {
-            memcpy(found, digest, sizeof(found));
-            matches++;
-        }
-    }
-    if (matches > 1)
+    int r = sums_index_foreach(text, len, match_file, &l);
+    if (r < 0)
+        return r;
+    if (l.matches > 1)
         return -EBADMSG;
-    if (matches == 0)
+    if (l.matches == 0)
         return -ENOENT;
-    memcpy(ret_digest, found, sizeof(found));
+    memcpy(ret_digest, l.digest, SUMS_SHA1_LEN);
     return 0;
 }
 

@@ -23,10 +23,11 @@ int sums_parse_sha1_file(const char *text, size_t len, const char *file, uint8_t
  * is listed twice (an index that cannot be trusted as a whole is not used at all). */
 int sums_parse_index(const char *text, size_t len, const char *file, uint8_t ret_digest[SUMS_SHA1_LEN]);
 
-/* Call FN(name, name_len, userdata) for each file an index (as for sums_parse_index) lists.
- * Returns 0, -EBADMSG for a malformed index (FN may have been called for earlier lines),
- * or the first negative value FN returns. */
-int sums_index_foreach(const char *text, size_t len, int (*fn)(const char *name, size_t name_len, void *userdata),
+/* Call FN(name, name_len, digest, userdata) for each file an index (as for
+ * sums_parse_index) lists.  Returns 0, -EBADMSG for a malformed index (FN may have been
+ * called for earlier lines), or the first negative value FN returns. */
+int sums_index_foreach(const char *text, size_t len,
+                       int (*fn)(const char *name, size_t name_len, const uint8_t digest[SUMS_SHA1_LEN], void *userdata),
                        void *userdata);
 
 /* Write DIGEST as 40 lower-case hex digits and a NUL into OUT. */

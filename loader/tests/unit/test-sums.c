@@ -66,9 +66,9 @@ static void test_malformed(void)
     CHECK_EQ_INT(sums_parse_sha1_file(nul, sizeof(nul) - 1, FILE_NAME, d), -EBADMSG);
 }
 
-static int count_names(const char *name, size_t len, void *userdata)
+static int count_names(const char *name, size_t len, const uint8_t digest[SUMS_SHA1_LEN], void *userdata)
 {
-    (void)name, (void)len;
+    (void)name, (void)len, (void)digest;
     (*(int *)userdata)++;
     return 0;
 }
