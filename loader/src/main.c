@@ -179,6 +179,12 @@ static int obtain_from_network(void *ctx, struct image *image, char *path, size_
     (void)unlink(path); /* a previous candidate's bytes must not count twice against RAM */
     int r = netboot_fetch(source, image, path, reason, reason_size);
     source->options.progress = NULL;
+    struct stat st;
+    if (r >= 0 && stat(path, &st) == 0) {
+        double seconds = seconds_since(&progress.start);
+        log_info("%s: %.1f MiB fetched and verified in %.1f s (%.1f MiB/s)", image->file,
+                 (double)st.st_size / 1048576.0, seconds, (double)st.st_size / 1048576.0 / (seconds > 0 ? seconds : 1));
+    }
     return r;
 }
 

@@ -115,22 +115,46 @@ static int read_sysfs(const char *ifname, const char *attr, char *buf, size_t si
     return read_line(path, buf, size);
 }
 
-/* The first Ethernet interface (type 1, not loopback), or NETDEV when it exists. */
-static int find_interface(const char *netdev, char *ret, size_t size)
+static int set_up(const char *ifname);
+
+static bool is_ethernet(const char *ifname)
 {
     char type[16];
+    return strcmp(ifname, "lo") != 0 && read_sysfs(ifname, "type", type, sizeof(type)) == 0 && strcmp(type, "1") == 0;
+}
 
-    if (netdev)
-        return read_sysfs(netdev, "type", type, sizeof(type)) < 0 ? -ENODEV : copy_field(ret, size, netdev, strlen(netdev));
+static bool has_carrier(const char *ifname)
+{
+    char carrier[8];
+    return read_sysfs(ifname, "carrier", carrier, sizeof(carrier)) == 0 && strcmp(carrier, "1") == 0;
+}
+
+/* NETDEV when it exists; else the first Ethernet interface with a link, setting every
+ * Ethernet interface up so that links can come.  -ENODEV: no such interface (yet);
+ * -ENOLINK: interfaces, but no link (yet). */
+static int find_interface(const char *netdev, char *ret, size_t size)
+{
+    int r = -ENODEV;
+
+    if (netdev) {
+        if (!is_ethernet(netdev))
+            return -ENODEV;
+        (void)set_up(netdev);
+        return has_carrier(netdev) ? copy_field(ret, size, netdev, strlen(netdev)) : -ENOLINK;
+    }
     _cleanup_closedir_ DIR *dir = opendir("/sys/class/net");
     if (!dir)
         return -ENODEV;
     struct dirent *de;
-    while ((de = readdir(dir)))
-        if (de->d_name[0] != '.' && strcmp(de->d_name, "lo") != 0 &&
-            read_sysfs(de->d_name, "type", type, sizeof(type)) == 0 && strcmp(type, "1") == 0)
+    while ((de = readdir(dir))) {
+        if (de->d_name[0] == '.' || !is_ethernet(de->d_name))
+            continue;
+        (void)set_up(de->d_name);
+        if (has_carrier(de->d_name))
             return copy_field(ret, size, de->d_name, strlen(de->d_name));
-    return -ENODEV;
+        r = -ENOLINK;
+    }
+    return r;
 }
 
 /* The interface's IPv4 address, when it has one. */
@@ -204,39 +228,33 @@ static int configure_dhcp(const char *ifname, unsigned timeout_s, char *hostname
     return 0;
 }
 
-static int wait_for(int (*ready)(const char *, void *), const char *arg, void *data, unsigned timeout_s)
+/* Wait up to TIMEOUT_S for an interface with a link; returns find_interface's last answer. */
+static int wait_for_interface(const char *netdev, char *ret, size_t size, unsigned timeout_s)
 {
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
-        if (ready(arg, data) == 0)
+        int r = find_interface(netdev, ret, size);
+        if (r == 0)
             return 0;
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (now.tv_sec - start.tv_sec >= (time_t)timeout_s)
-            return -ETIMEDOUT;
+            return r;
         usleep(100 * 1000);
     }
-}
-
-static int interface_ready(const char *netdev, void *ret)
-{
-    return find_interface(netdev, ret, IFNAMSIZ);
-}
-
-static int carrier_ready(const char *ifname, void *unused)
-{
-    char carrier[8];
-    (void)unused;
-    return read_sysfs(ifname, "carrier", carrier, sizeof(carrier)) == 0 && strcmp(carrier, "1") == 0 ? 0 : -ENOLINK;
 }
 
 int net_up(const char *netdev, const struct net_static *ip, unsigned timeout_s, struct net_info *ret, char *error,
            size_t error_size)
 {
     struct net_info info = { 0 };
-    int r;
 
-    if (wait_for(interface_ready, netdev, info.ifname, timeout_s) < 0) {
+    int r = wait_for_interface(netdev, info.ifname, sizeof(info.ifname), timeout_s);
+    if (r == -ENOLINK) {
+        snprintf(error, error_size, "no link on %s within %u s", netdev ? netdev : "any interface", timeout_s);
+        return r;
+    }
+    if (r < 0) {
         snprintf(error, error_size, netdev ? "no interface %s" : "no network interface", netdev);
         return -ENODEV;
     }
@@ -248,14 +266,6 @@ int net_up(const char *netdev, const struct net_static *ip, unsigned timeout_s, 
     if (current_ipv4(info.ifname, info.ip, sizeof(info.ip)) == 0) {
         *ret = info; /* the kernel's ip= autoconfiguration already ran */
         return 0;
-    }
-    if ((r = set_up(info.ifname)) < 0) {
-        snprintf(error, error_size, "cannot bring %s up (%s)", info.ifname, strerror(-r));
-        return r;
-    }
-    if (wait_for(carrier_ready, info.ifname, NULL, timeout_s) < 0) {
-        snprintf(error, error_size, "no link on %s within %u s", info.ifname, timeout_s);
-        return -ENOLINK;
     }
     if (ip && !ip->dhcp)
         r = configure_static(info.ifname, ip);

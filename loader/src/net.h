@@ -35,9 +35,9 @@ struct net_info {
     char uuid[40];     /* DMI product UUID; may be empty */
 };
 
-/* Bring up NETDEV (NULL: the first Ethernet interface that appears) within TIMEOUT_S:
- * wait for it, set it up, wait for a link, then configure it as IP (a net_parse_ip_param
- * result; NULL: DHCP) says, unless it already has an IPv4 address.  On failure writes a
+/* Bring up NETDEV (NULL: the first Ethernet interface with a link; all are set up to
+ * find it) within TIMEOUT_S, then configure it as IP (a net_parse_ip_param result; NULL:
+ * DHCP) says, unless it already has an IPv4 address.  On failure writes a
  * phrase into ERROR: -ENODEV no interface, -ENOLINK no carrier, -ETIMEDOUT no lease. */
 int net_up(const char *netdev, const struct net_static *ip, unsigned timeout_s, struct net_info *ret, char *error,
            size_t error_size);
