@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bzimage.h"
@@ -59,14 +62,42 @@ int boot_verify_card(const struct boot_source *src, struct image *image, char *r
     return image_accept_digest(image, actual, expected, sums_file, reason, size);
 }
 
-/* The image's kernel, or NULL. */
-static const char *find_kernel(void)
+/* Resolve RELATIVE ("boot/vmlinuz") inside the mounted image, symlinks included, as the
+ * image's own root would: an absolute link such as /boot/vmlinuz -> /boot/vmlinuz-6.1
+ * must not reach into the loader's root.  Writes the real path (under BOOT_IMAGE_DIR)
+ * into RET.  Returns 0 or -errno. */
+static int image_path(const char *relative, char *ret, size_t size)
 {
-    static const char *const kernels[] = { BOOT_IMAGE_DIR "/boot/vmlinuz", BOOT_IMAGE_DIR "/boot/bzImage" };
+    struct open_how how = {
+        .flags = O_RDONLY | O_CLOEXEC,
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    char link[64];
+
+    _cleanup_close_ int root = open(BOOT_IMAGE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        return -errno;
+    _cleanup_close_ int fd = (int)syscall(SYS_openat2, root, relative, &how, sizeof(how));
+    if (fd < 0)
+        return -errno;
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    ssize_t len = readlink(link, ret, size - 1);
+    if (len < 0)
+        return -errno;
+    if ((size_t)len >= size - 1)
+        return -ENAMETOOLONG;
+    ret[len] = '\0';
+    return 0;
+}
+
+/* The image's kernel into RET, or -ENOENT. */
+static int find_kernel(char *ret, size_t size)
+{
+    static const char *const kernels[] = { "boot/vmlinuz", "boot/bzImage" };
     for (size_t i = 0; i < ELEMENTSOF(kernels); i++)
-        if (access(kernels[i], R_OK) == 0)
-            return kernels[i];
-    return NULL;
+        if (image_path(kernels[i], ret, size) == 0)
+            return 0;
+    return -ENOENT;
 }
 
 static int no_modules(char ***ret_paths, size_t *ret_n)
@@ -116,7 +147,9 @@ static int build_cmdline(const struct config *config, const struct image *image,
     _cleanup_strv_free_ char **words = NULL;
     size_t n = 0;
 
-    (void)fileio_read_file(AT_FDCWD, BOOT_IMAGE_DIR "/boot/cmdline", 4096, &image_args, NULL);
+    char path[PATH_MAX];
+    if (image_path("boot/cmdline", path, sizeof(path)) == 0)
+        (void)fileio_read_file(AT_FDCWD, path, 4096, &image_args, NULL);
     int r = cmdline_split(image_args ? image_args : "", &words, &n);
     for (size_t i = 0; r >= 0 && i < config->n_os_args; i++)
         r = fileio_strv_push(&words, &n, config->os_args[i]);
@@ -133,7 +166,8 @@ static int write_handoff(const struct config *config, const struct boot_source *
     _cleanup_strv_free_ char **modules = NULL;
     size_t n_modules = 0;
     char sha1_hex[SUMS_SHA1_HEX_LEN + 1];
-    const char *image_initrd = BOOT_IMAGE_DIR "/boot/initrd.img";
+    char image_initrd[PATH_MAX];
+    bool has_initrd = image_path("boot/initrd.img", image_initrd, sizeof(image_initrd)) == 0;
 
     int r = resolve_modules(kernel, src->device, &modules, &n_modules);
     if (r < 0)
@@ -147,7 +181,7 @@ static int write_handoff(const struct config *config, const struct boot_source *
         .sha1 = sha1_hex,
         .from = (char *)from,
     };
-    r = initramfs_write(BOOT_HANDOFF_FILE, access(image_initrd, R_OK) == 0 ? image_initrd : NULL, BOOT_STAGE2, &h,
+    r = initramfs_write(BOOT_HANDOFF_FILE, has_initrd ? image_initrd : NULL, BOOT_STAGE2, &h,
                         ram_image, modules, n_modules);
     if (r < 0)
         return reason_set(reason, size, r, "cannot write the hand-off initramfs (%s)", strerror(-r));
@@ -160,8 +194,8 @@ static int prepare_mounted(const struct config *config, const struct boot_source
     _cleanup_free_ char *cmdline = NULL;
     struct kexec_result result;
 
-    const char *kernel = find_kernel();
-    if (!kernel)
+    char kernel[PATH_MAX];
+    if (find_kernel(kernel, sizeof(kernel)) < 0)
         return reason_set(reason, size, -ENOENT, "no kernel at /boot/vmlinuz or /boot/bzImage");
     int r = write_handoff(config, src, image, ram_image, from, kernel, reason, size);
     if (r < 0)
