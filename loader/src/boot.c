@@ -110,9 +110,26 @@ static int no_modules(char ***ret_paths, size_t *ret_n)
     return 0;
 }
 
+/* What stage 2 cannot do without, given the image's filesystem FSTYPE and whether there
+ * is a card: after kexec there is no going back to another candidate, so an image whose
+ * kernel lacks one of these is refused here.  Returns 0, or -ENOPKG naming it in REASON. */
+static int check_needed(const char *modules_dir, const char *fstype, bool card, char *reason, size_t size)
+{
+    const char *fs_module = strncmp(fstype, "ext", 3) == 0 ? "ext4" : fstype;
+    const char *const needed[] = { "loop", "overlay", fs_module, card ? "vfat" : NULL };
+
+    for (size_t i = 0; i < ELEMENTSOF(needed); i++)
+        if (needed[i] && kmodules_available(modules_dir, needed[i]) == 0)
+            return reason_set(reason, size, -ENOPKG, "its kernel has no %s support (not built in, not in %s)",
+                              needed[i], modules_dir + strlen(BOOT_IMAGE_DIR));
+    return 0;
+}
+
 /* The modules stage 2 must load, resolved in the image's tree for KERNEL's release.  An
- * image without modules (a kernel with everything built in) gets an empty list. */
-static int resolve_modules(const char *kernel, const char *device, char ***ret_paths, size_t *ret_n)
+ * image without modules (a kernel with everything built in) gets an empty list; one
+ * whose modules lack what stage 2 needs is refused with REASON. */
+static int resolve_modules(const char *kernel, const char *device, const char *fstype, char ***ret_paths,
+                           size_t *ret_n, char *reason, size_t size)
 {
     _cleanup_free_ uint8_t *head = malloc(BZIMAGE_PROBE_SIZE);
     _cleanup_strv_free_ char **names = NULL;
@@ -129,13 +146,17 @@ static int resolve_modules(const char *kernel, const char *device, char ***ret_p
     snprintf(modules_dir, sizeof(modules_dir), BOOT_IMAGE_DIR "/lib/modules/%s", release);
     if (access(modules_dir, F_OK) < 0)
         return no_modules(ret_paths, ret_n);
+    int r = check_needed(modules_dir, fstype, device != NULL, reason, size);
+    if (r < 0)
+        return r;
 
     for (size_t i = 0; i < ELEMENTSOF(stage2_modules); i++)
         if (fileio_strv_push(&names, &n_names, stage2_modules[i]) < 0)
             return -ENOMEM;
     if (device) /* diskless: no card, so no card driver for stage 2 */
         (void)kmodules_for_device(device, &names, &n_names);
-    return kmodules_resolve(modules_dir, (const char *const *)names, n_names, ret_paths, ret_n);
+    r = kmodules_resolve(modules_dir, (const char *const *)names, n_names, ret_paths, ret_n);
+    return r < 0 ? reason_set(reason, size, r, "cannot resolve its kernel modules (%s)", strerror(-r)) : 0;
 }
 
 /* The image's kernel command line: its /boot/cmdline, then the OS arguments from
@@ -161,7 +182,8 @@ static int build_cmdline(const struct config *config, const struct image *image,
 }
 
 static int write_handoff(const struct config *config, const struct boot_source *src, const struct image *image,
-                         const char *ram_image, const char *from, const char *kernel, char *reason, size_t size)
+                         const char *ram_image, const char *from, const char *kernel, const char *fstype,
+                         char *reason, size_t size)
 {
     _cleanup_strv_free_ char **modules = NULL;
     size_t n_modules = 0;
@@ -169,9 +191,9 @@ static int write_handoff(const struct config *config, const struct boot_source *
     char image_initrd[PATH_MAX];
     bool has_initrd = image_path("boot/initrd.img", image_initrd, sizeof(image_initrd)) == 0;
 
-    int r = resolve_modules(kernel, src->device, &modules, &n_modules);
+    int r = resolve_modules(kernel, src->device, fstype, &modules, &n_modules, reason, size);
     if (r < 0)
-        return reason_set(reason, size, r, "cannot resolve its kernel modules (%s)", strerror(-r));
+        return r;
     sums_format_hex(image->sha1, sha1_hex);
     struct handoff h = {
         .label = image->label,
@@ -189,7 +211,8 @@ static int write_handoff(const struct config *config, const struct boot_source *
 }
 
 static int prepare_mounted(const struct config *config, const struct boot_source *src, const struct image *image,
-                           const char *ram_image, const char *from, struct boot_loaded *ret, char *reason, size_t size)
+                           const char *ram_image, const char *from, const char *fstype, struct boot_loaded *ret,
+                           char *reason, size_t size)
 {
     _cleanup_free_ char *cmdline = NULL;
     struct kexec_result result;
@@ -197,7 +220,7 @@ static int prepare_mounted(const struct config *config, const struct boot_source
     char kernel[PATH_MAX];
     if (find_kernel(kernel, sizeof(kernel)) < 0)
         return reason_set(reason, size, -ENOENT, "no kernel at /boot/vmlinuz or /boot/bzImage");
-    int r = write_handoff(config, src, image, ram_image, from, kernel, reason, size);
+    int r = write_handoff(config, src, image, ram_image, from, kernel, fstype, reason, size);
     if (r < 0)
         return r;
     r = build_cmdline(config, image, from, &cmdline);
@@ -214,11 +237,12 @@ static int prepare_mounted(const struct config *config, const struct boot_source
 int boot_load(const struct config *config, const struct boot_source *src, const struct image *image, const char *path,
               bool in_ram, const char *from, struct boot_loaded *ret, char *reason, size_t size)
 {
-    int r = mount_image(path, BOOT_IMAGE_DIR, true, NULL);
+    _cleanup_free_ char *fstype = NULL;
+    int r = mount_image(path, BOOT_IMAGE_DIR, true, &fstype);
     if (r < 0)
         return reason_set(reason, size, r, "does not mount (%s)",
                     r == -EMEDIUMTYPE ? "no filesystem recognised" : strerror(-r));
-    r = prepare_mounted(config, src, image, in_ram ? path : NULL, from, ret, reason, size);
+    r = prepare_mounted(config, src, image, in_ram ? path : NULL, from, fstype, ret, reason, size);
     if (r < 0)
         boot_release();
     return r;

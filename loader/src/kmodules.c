@@ -179,6 +179,20 @@ static int visit(struct resolution *res, struct kmod_module *mod)
     return path ? fileio_strv_push(&res->paths, &res->n_paths, path) : 0;
 }
 
+int kmodules_available(const char *modules_dir, const char *name)
+{
+    _cleanup_(kmod_ctx_unrefp) struct kmod_ctx *ctx = kmod_new(modules_dir, NULL);
+    _cleanup_(kmod_list_freep) struct kmod_list *list = NULL;
+
+    if (!ctx)
+        return -ENOMEM;
+    kmod_set_log_priority(ctx, 0);
+    /* The lookup covers aliases, modules.dep and modules.builtin alike. */
+    if (kmod_module_new_from_lookup(ctx, name, &list) < 0)
+        return -EIO;
+    return list != NULL;
+}
+
 int kmodules_resolve(const char *modules_dir, const char *const *names, size_t n, char ***ret_paths, size_t *ret_n)
 {
     char dep_file[PATH_MAX];

@@ -17,6 +17,10 @@ int kmodules_load(const char *const *names, size_t n);
  * Appended to the NULL-terminated *names array of *n.  Returns 0 or -errno. */
 int kmodules_for_device(const char *device, char ***names, size_t *n);
 
+/* Whether the kernel of the module tree MODULES_DIR has NAME, built in or as a module.
+ * Returns 1, 0, or -errno when the tree cannot be read. */
+int kmodules_available(const char *modules_dir, const char *name);
+
 /* For the module tree MODULES_DIR (".../lib/modules/<release>", depmod'ed), resolve NAMES
  * (N of them; names or aliases) with their dependencies and pre-softdeps into the list of
  * module files to load, dependencies first, each once.  Built-in and unknown modules are

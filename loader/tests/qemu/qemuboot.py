@@ -30,6 +30,7 @@ not installed.  A missing build artifact or host tool is a failure.
 
 import argparse
 import atexit
+import bisect
 import codecs
 import ctypes
 import hashlib
@@ -163,6 +164,7 @@ class Qemu:
         self._watchdog = None
         self._cond = threading.Condition()
         self._text = ""
+        self._arrivals = []     # (len(self._text) after a chunk, time.monotonic() it came)
         self._eof = False
         self._cursor = 0
         self._started = None
@@ -281,6 +283,7 @@ class Qemu:
             text = decoder.decode(chunk, final=not chunk).replace("\r", "")
             with self._cond:
                 self._text += text
+                self._arrivals.append((len(self._text), time.monotonic()))
                 if not chunk:
                     self._eof = True
                 self._cond.notify_all()
@@ -294,6 +297,14 @@ class Qemu:
         """The console so far (UTF-8, carriage returns removed)."""
         with self._cond:
             return self._text
+
+    def arrival(self, position):
+        """When (time.monotonic()) the console text up to `position` (e.g. a match's end) came in."""
+        with self._cond:
+            index = bisect.bisect_left(self._arrivals, (position, float("-inf")))
+            if index == len(self._arrivals):
+                raise ValueError(f"console position {position} not received yet")
+            return self._arrivals[index][1]
 
     def tail(self, lines=TAIL_LINES):
         """The last console lines, control characters shown as ^X (the log has them raw)."""
