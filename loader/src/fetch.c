@@ -136,26 +136,29 @@ static size_t write_memory(char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
-int fetch_small(const char *url, const struct fetch_options *o, size_t max, char **ret_data, size_t *ret_len,
-                char *error, size_t error_size)
+/* An index, a .sha1 or a listing: small, so a server that stops answering is given up
+ * sooner than during an image download. */
+#define FETCH_SMALL_LOW_SPEED_S 10
+
+/* Fetch URL into M (a listing with LIST), with the retries of o->retries. */
+static int fetch_memory(const char *url, const struct fetch_options *o, bool list, struct memory *m, char *error,
+                        size_t error_size)
 {
     char curl_error[CURL_ERROR_SIZE] = "";
-    _cleanup_free_ char *data = malloc(max + 1);
-    struct memory m = { .data = data, .max = max };
     int r = -EPROTO;
 
-    if (!data)
-        return -ENOMEM;
     for (unsigned attempt = 0; attempt <= o->retries; attempt++) {
         _cleanup_(curl_easy_cleanupp) CURL *c = new_handle(url, o, curl_error);
         if (!c)
             return -ENOMEM;
-        m.len = 0;
+        m->len = 0;
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)FETCH_SMALL_LOW_SPEED_S);
+        curl_easy_setopt(c, CURLOPT_DIRLISTONLY, list ? 1L : 0L);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_memory);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &m);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, m);
         r = finish(c, curl_easy_perform(c), curl_error, error, error_size);
-        if (m.too_big) {
-            snprintf(error, error_size, "larger than %zu bytes", max);
+        if (m->too_big) {
+            snprintf(error, error_size, "larger than %zu bytes", m->max);
             return -EFBIG;
         }
         if (r == 0 || !worth_retrying(r))
@@ -163,9 +166,22 @@ int fetch_small(const char *url, const struct fetch_options *o, size_t max, char
         if (attempt < o->retries)
             sleep(1u << attempt);
     }
+    if (r >= 0)
+        m->data[m->len] = '\0';
+    return r;
+}
+
+int fetch_small(const char *url, const struct fetch_options *o, size_t max, char **ret_data, size_t *ret_len,
+                char *error, size_t error_size)
+{
+    _cleanup_free_ char *data = malloc(max + 1);
+    struct memory m = { .data = data, .max = max };
+
+    if (!data)
+        return -ENOMEM;
+    int r = fetch_memory(url, o, false, &m, error, error_size);
     if (r < 0)
         return r;
-    data[m.len] = '\0';
     *ret_data = TAKE_PTR(data);
     *ret_len = m.len;
     return 0;
@@ -266,8 +282,11 @@ int fetch_image(const char *url, int fd, const struct fetch_options *o, uint8_t 
         r = attempt_download(url, &d, error, error_size);
         if (r == 0 || !worth_retrying(r) || d.write_error < 0)
             break;
-        if (attempt < o->retries)
+        if (attempt < o->retries) {
+            if (o->retrying) /* resumed only when the scheme can and the server did not refuse */
+                o->retrying(o->userdata, d.written, resumable(url) && r != -EPROTO, 1u << attempt, error);
             sleep(1u << attempt);
+        }
     }
     if (r < 0)
         return r;
@@ -281,7 +300,6 @@ int fetch_image(const char *url, int fd, const struct fetch_options *o, uint8_t 
 int fetch_list(const char *url, const struct fetch_options *o, char ***ret_names, size_t *ret_n, char *error,
                size_t error_size)
 {
-    char curl_error[CURL_ERROR_SIZE] = "";
     _cleanup_free_ char *data = malloc(1024 * 1024 + 1);
     struct memory m = { .data = data, .max = 1024 * 1024 };
     _cleanup_strv_free_ char **names = calloc(1, sizeof(char *));
@@ -289,16 +307,9 @@ int fetch_list(const char *url, const struct fetch_options *o, char ***ret_names
 
     if (!data || !names)
         return -ENOMEM;
-    _cleanup_(curl_easy_cleanupp) CURL *c = new_handle(url, o, curl_error);
-    if (!c)
-        return -ENOMEM;
-    curl_easy_setopt(c, CURLOPT_DIRLISTONLY, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_memory);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &m);
-    int r = finish(c, curl_easy_perform(c), curl_error, error, error_size);
+    int r = fetch_memory(url, o, true, &m, error, error_size);
     if (r < 0)
         return r;
-    data[m.len] = '\0';
     char *save = NULL;
     for (char *line = strtok_r(data, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
         const char *base = strrchr(line, '/'); /* some servers answer NLST with paths */

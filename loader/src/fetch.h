@@ -7,6 +7,7 @@
  * allowed), -EBADMSG (short or overlong body), -EPROTO (anything else). */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,10 +21,15 @@ struct fetch_options {
     uint64_t max_size;          /* refuse bodies larger than this (0: no limit) */
     /* Called about once a second while an image downloads (may be NULL). */
     void (*progress)(void *userdata, uint64_t done, uint64_t total);
+    /* Called before an image download is tried again (may be NULL): DONE bytes arrived,
+     * RESUMING whether the next attempt continues from there, after DELAY_S seconds, WHY
+     * the last attempt failed. */
+    void (*retrying)(void *userdata, uint64_t done, bool resuming, unsigned delay_s, const char *why);
     void *userdata;
 };
 
-/* The defaults: the initramfs CA bundle, 10 s connect, 30 s low speed, 3 retries. */
+/* The defaults: the initramfs CA bundle, 10 s connect, 30 s low speed for images (10 s
+ * for an index, a .sha1 or a listing), 3 retries with 1, 2, 4 s backoff. */
 void fetch_default_options(struct fetch_options *ret);
 
 /* Fetch URL into memory, at most MAX bytes (-EFBIG beyond).  On success *ret_data

@@ -166,6 +166,13 @@ static void show_progress(void *userdata, uint64_t done, uint64_t total)
         log_info("%s: %.1f MiB, %.1f MiB/s", p->file, (double)done / 1048576.0, rate);
 }
 
+static void show_retry(void *userdata, uint64_t done, bool resuming, unsigned delay_s, const char *why)
+{
+    struct progress *p = userdata;
+    log_warning("%s: transfer broke off after %.1f MiB (%s), %s in %u s", p->file, (double)done / 1048576.0, why,
+                resuming ? "resuming" : "starting over", delay_s);
+}
+
 static int obtain_from_network(void *ctx, struct image *image, char *path, size_t path_size, char *reason,
                                size_t reason_size)
 {
@@ -174,11 +181,13 @@ static int obtain_from_network(void *ctx, struct image *image, char *path, size_
 
     clock_gettime(CLOCK_MONOTONIC, &progress.start);
     source->options.progress = show_progress;
+    source->options.retrying = show_retry;
     source->options.userdata = &progress;
     snprintf(path, path_size, BOOT_RUN_DIR "/fetched.img");
     (void)unlink(path); /* a previous candidate's bytes must not count twice against RAM */
     int r = netboot_fetch(source, image, path, reason, reason_size);
     source->options.progress = NULL;
+    source->options.retrying = NULL;
     struct stat st;
     if (r >= 0 && stat(path, &st) == 0) {
         double seconds = seconds_since(&progress.start);

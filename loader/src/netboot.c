@@ -82,8 +82,12 @@ static int list_directory(const struct url *u, struct netboot_source *s, struct 
     int r;
 
     if (u->scheme == URL_FTP) {
-        if ((r = fetch_list(s->dir_url, &s->options, &names, &n, error, size)) < 0)
+        if ((r = fetch_list(s->dir_url, &s->options, &names, &n, error, size)) < 0) {
+            char why[256];
+            snprintf(why, sizeof(why), "%s", error);
+            snprintf(error, size, "cannot list the directory (%s)", why);
             return r;
+        }
         for (size_t i = 0; i < n && r >= 0; i++)
             r = add_candidate(c, names[i]);
         return r;
