@@ -86,8 +86,6 @@ static CURL *new_handle(const char *url, const struct fetch_options *o, char *cu
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,ftp,tftp");
     curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https,ftp");
     curl_easy_setopt(c, CURLOPT_TFTP_BLKSIZE, (long)FETCH_TFTP_BLKSIZE);
-    if (o->max_size)
-        curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_size);
     /* Certificates are always verified; there is no insecure mode. */
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -251,6 +249,8 @@ static int attempt_download(const char *url, struct download *d, char *error, si
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, d);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    if (d->o->max_size) /* the RAM limit is for images; small files have their own */
+        curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)d->o->max_size);
     d->attempt_start = d->written;
     if (d->written > 0)
         curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)d->written);

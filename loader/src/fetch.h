@@ -18,7 +18,7 @@ struct fetch_options {
     unsigned connect_timeout_s; /* per attempt */
     unsigned low_speed_time_s;  /* give up an attempt slower than 1 KiB/s for this long */
     unsigned retries;           /* further attempts after a failed one, with backoff */
-    uint64_t max_size;          /* refuse bodies larger than this (0: no limit) */
+    uint64_t max_size;          /* refuse images larger than this (0: no limit) */
     /* Called about once a second while an image downloads (may be NULL). */
     void (*progress)(void *userdata, uint64_t done, uint64_t total);
     /* Called before an image download is tried again (may be NULL): DONE bytes arrived,

@@ -7,7 +7,8 @@ hopboot.wait=3 to keep the bounded waits short:
   2. a network card on a segment where nobody answers DHCP (a QEMU socket backend
      with no peer): "network: no DHCP lease on eth0 within 3 s".
 Each time the loader goes on with "every network source failed, trying the card's
-images" and Demo-1.0.0 boots from the card.
+images" and Demo-1.0.0 boots from the card.  A third boot, of a card with no images at
+all, must end in the rescue shell, which answers.
 """
 
 import socket
@@ -42,6 +43,16 @@ def main(ctx):
     # A socket backend listening on loopback: the NIC has a link, but nothing is on the wire.
     nic = ("-netdev", f"socket,id=n0,listen=127.0.0.1:{free_port()}", "-device", "virtio-net-pci,netdev=n0")
     boot(ctx, card, "no-dhcp", nic, r"no DHCP lease on eth0 within 3 s")
+
+    empty = ctx.make_card([], card="empty.img", append="hopboot.wait=3 hopboot.src=http://10.0.2.2:9/")
+    with qemuboot.Qemu(ctx.workdir / "empty.log", card=empty, name="empty", hard_timeout=qemuboot.BOOT_HARD_TIMEOUT) as q:
+        q.expect(r"hopboot: network: no network interface\s", qemuboot.LOADER_TIMEOUT)
+        q.expect(r"hopboot: every network source failed, trying the card's images\s", qemuboot.LOADER_TIMEOUT)
+        q.expect(r"hopboot: no Demo-X\.Y\.Z\.img image on the card\s", qemuboot.LOADER_TIMEOUT)
+        q.expect(r"hopboot: no bootable image from any source, starting rescue shell\s", qemuboot.LOADER_TIMEOUT)
+        q.expect(r"hopboot-rescue# ", 60)
+        q.send("echo rescue-$((6*7))")
+        q.expect(r"^rescue-42$", 60)
 
 
 if __name__ == "__main__":
