@@ -663,6 +663,18 @@ class Context:
     def demo_image(self, version, name=DEMO_NAME):
         return self.artifact(f"demo/{name}-{version}.img")
 
+    def custom_demo(self, version, change, name=DEMO_NAME):
+        """A demo image made in the test: images/demo-rootfs VERSION, then CHANGE(root)
+        alters the root (a callable taking its Path), then images/mkimg.  Returns the
+        image's path (its .sha1 beside it) under workdir/images/."""
+        root = self.workdir / f"rootfs-{version}"
+        run_script("demo-rootfs", "-o", root, "--name", name, "--version", version,
+                   "--kernel-dir", self.artifact("kernel"), build=self.build, log=self.tool_log)
+        change(root)
+        run_script("mkimg", "--rootfs", root, "--name", name, "--version", version, "-o", self.workdir / "images",
+                   build=self.build, log=self.tool_log)
+        return self.workdir / "images" / f"{name}-{version}.img"
+
     def stage_demo(self, *versions, name=DEMO_NAME):
         """Copy build/demo/NAME-V.img (+ .sha1) into workdir/images; return {version: path}."""
         staging = self.workdir / "images"

@@ -15,19 +15,17 @@ sys.dont_write_bytecode = True
 import qemuboot  # noqa: E402
 
 
-def main(ctx):
-    images = ctx.stage_demo("1.1.0")
-    root = ctx.workdir / "rootfs-1.2.0"
-    qemuboot.run_script("demo-rootfs", "-o", root, "--name", "Demo", "--version", "1.2.0",
-                        "--kernel-dir", ctx.artifact("kernel"), build=ctx.build, log=ctx.tool_log)
+def absolute_links(root):
     boot = root / "boot"
     os.rename(boot / "vmlinuz", boot / "vmlinuz-demo")
     os.symlink("/boot/vmlinuz-demo", boot / "vmlinuz")
     os.rename(boot / "cmdline", boot / "cmdline-demo")
     os.symlink("/boot/cmdline-demo", boot / "cmdline")
-    qemuboot.run_script("mkimg", "--rootfs", root, "--name", "Demo", "--version", "1.2.0", "-o", ctx.workdir / "images",
-                        build=ctx.build, log=ctx.tool_log)
-    card = ctx.make_card([*images.values(), ctx.workdir / "images" / "Demo-1.2.0.img"])
+
+
+def main(ctx):
+    images = ctx.stage_demo("1.1.0")
+    card = ctx.make_card([*images.values(), ctx.custom_demo("1.2.0", absolute_links)])
     with ctx.boot(card) as q:
         qemuboot.expect_demo_boot(q, "1.2.0")  # also checks demo.cmdline=ok from /boot/cmdline
         qemuboot.expect_poweroff(q)
