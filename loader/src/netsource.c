@@ -1,0 +1,184 @@
+/* netsource.c - see netsource.h. */
+#include "netsource.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fetch.h"
+#include "fileio.h"
+#include "log.h"
+#include "netboot.h"
+#include "select.h"
+
+struct progress {
+    const char *file;
+    struct timespec start;
+    double last;
+};
+
+/* One plain line every few seconds: the serial console of an appliance is often a log,
+ * where an updating line would be noise. */
+static void show_progress(void *userdata, uint64_t done, uint64_t total)
+{
+    struct progress *p = userdata;
+    double elapsed = pipeline_seconds_since(&p->start);
+    if (elapsed - p->last < 5.0)
+        return;
+    p->last = elapsed;
+    double rate = (double)done / elapsed / 1048576.0;
+    if (total > 0 && rate > 0)
+        log_info("%s: %.1f of %.1f MiB, %.1f MiB/s, %.0f s left", p->file, (double)done / 1048576.0,
+                 (double)total / 1048576.0, rate, (double)(total - done) / 1048576.0 / rate);
+    else
+        log_info("%s: %.1f MiB, %.1f MiB/s", p->file, (double)done / 1048576.0, rate);
+}
+
+static void show_retry(void *userdata, uint64_t done, bool resuming, unsigned delay_s, const char *why)
+{
+    struct progress *p = userdata;
+    log_warning("%s: transfer broke off after %.1f MiB (%s), %s in %u s", p->file, (double)done / 1048576.0, why,
+                resuming ? "resuming" : "starting over", delay_s);
+}
+
+static int obtain_from_network(void *ctx, struct image *image, char *path, size_t path_size, char *reason,
+                               size_t reason_size)
+{
+    struct netboot_source *source = ctx;
+    struct progress progress = { .file = image->file };
+
+    clock_gettime(CLOCK_MONOTONIC, &progress.start);
+    source->options.progress = show_progress;
+    source->options.retrying = show_retry;
+    source->options.userdata = &progress;
+    snprintf(path, path_size, BOOT_RUN_DIR "/fetched.img");
+    (void)unlink(path); /* a previous candidate's bytes must not count twice against RAM */
+    int r = netboot_fetch(source, image, path, reason, reason_size);
+    source->options.progress = NULL;
+    source->options.retrying = NULL;
+    struct stat st;
+    if (r >= 0 && stat(path, &st) == 0) {
+        double seconds = pipeline_seconds_since(&progress.start);
+        log_info("%s: %.1f MiB fetched and verified in %.1f s (%.1f MiB/s)", image->file,
+                 (double)st.st_size / 1048576.0, seconds, (double)st.st_size / 1048576.0 / (seconds > 0 ? seconds : 1));
+    }
+    return r;
+}
+
+/* The largest image that can be fetched.  While it is handed over it exists four times:
+ * the fetched file, its copy in the hand-off initramfs, and kexec_file_load's read buffer
+ * and segment copy of that initramfs; the image's kernel is read twice by kexec too.
+ * Keep 64 MiB for everything else and 64 MiB for that kernel.  (Measured: with 3 copies
+ * assumed, a 224 MiB machine fetched an 11.6 MiB image and then ran out of memory.) */
+static uint64_t max_image_size(void)
+{
+    _cleanup_free_ char *meminfo = NULL;
+    unsigned long long available_kib = 0;
+
+    if (fileio_read_file(AT_FDCWD, "/proc/meminfo", 65536, &meminfo, NULL) < 0)
+        return 0;
+    const char *line = strstr(meminfo, "MemAvailable:");
+    if (!line || sscanf(line, "MemAvailable: %llu kB", &available_kib) != 1)
+        return 0;
+    uint64_t available = (uint64_t)available_kib * 1024, reserve = 128ull << 20;
+    return available > reserve ? (available - reserve) / 4 : 1;
+}
+
+static bool bring_up_network(struct run *run)
+{
+    struct net_static ip, *static_ip = NULL;
+    char error[256];
+
+    if (run->net_up)
+        return true;
+    if (run->config->ip) {
+        if (net_parse_ip_param(run->config->ip, &ip) < 0)
+            log_warning("ip=%s: not the kernel's ip= syntax, using DHCP", run->config->ip);
+        else
+            static_ip = &ip;
+    }
+    int r = net_up(run->config->netdev, static_ip, run->config->wait_seconds, &run->net, error, sizeof(error));
+    if (r < 0) {
+        log_error("network: %s", error);
+        return false;
+    }
+    log_info("network: %s (%s) is %s", run->net.ifname, run->net.mac, run->net.ip);
+    run->net_up = true;
+    return true;
+}
+/* hopboot.ca= adds certificates to the initramfs bundle (libcurl takes one file): the two
+ * are joined into BOOT_RUN_DIR/ca.pem.  A CA that cannot be read stops this source: going
+ * on without it would only fail later with a less helpful line. */
+static int trust_extra_ca(struct run *run, struct fetch_options *options)
+{
+    static const char joined[] = BOOT_RUN_DIR "/ca.pem";
+    const char *ca = run->config->ca;
+    char path[512];
+
+    snprintf(path, sizeof(path), "%s%s%s", ca[0] == '/' ? "" : BOOT_CARD_DIR, ca[0] == '/' ? "" : "/", ca);
+    _cleanup_close_ int extra = open(path, O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int bundle = open(options->ca_file, O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int out = open(joined, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    struct stat st;
+    int r = extra < 0 || fstat(extra, &st) < 0 ? -errno : 0;
+    if (r >= 0 && out < 0)
+        r = -errno;
+    if (r >= 0 && bundle >= 0) {
+        struct stat bundle_st;
+        r = fstat(bundle, &bundle_st) < 0 ? -errno : fileio_copy(bundle, out, (uint64_t)bundle_st.st_size);
+    }
+    if (r >= 0)
+        r = fileio_copy(extra, out, (uint64_t)st.st_size);
+    if (r < 0) {
+        log_error("hopboot.ca=%s: cannot read %s (%s)", ca, path, strerror(-r));
+        return r;
+    }
+    options->ca_file = joined;
+    return 0;
+}
+
+void netsource_boot(struct run *run, const struct url *template)
+{
+    _cleanup_free_ char *text = NULL, *what = NULL;
+    struct url_vars vars;
+    struct url u;
+    struct netboot_source source;
+    struct fetch_options options;
+    struct image *images = NULL;
+    size_t n = 0;
+    char error[256];
+
+    if (!bring_up_network(run))
+        return;
+    vars = (struct url_vars){ run->net.mac, run->net.ip, run->net.hostname, run->net.uuid };
+    int r = url_expand(template->text, &vars, &text);
+    if (r < 0 || url_parse(text, &u) < 0) {
+        log_error("%s: %s", template->text,
+                  r == -ENODATA ? "uses a value this machine does not have" : "not a valid URL after expansion");
+        return;
+    }
+    fetch_default_options(&options);
+    options.max_size = max_image_size();
+    if (run->config->ca && trust_extra_ca(run, &options) < 0)
+        return;
+    if ((r = netboot_list(&u, run->config->name, run->net.ip, &options, &source, &images, &n, error,
+                          sizeof(error))) < 0)
+        log_error("%s: %s", u.text, error);
+    else {
+        if (n == 0)
+            log_error("%s: no %s-X.Y.Z.img image there", u.text, run->config->name);
+        select_order(images, n);
+        if (n > 0 && asprintf(&what, "candidates at %s:", u.text) >= 0)
+            pipeline_log_candidates(what, images, n);
+        struct obtain obtain = { .fn = obtain_from_network, .ctx = &source, .in_ram = true };
+        pipeline_boot_newest(run, &obtain, images, n);
+        image_free_array(images, n);
+        netboot_done(&source);
+    }
+    url_done(&u);
+}

@@ -1,0 +1,43 @@
+/* pipeline.h - stage 1's decision layer, shared by the card (main.c) and the network
+ * sources (netsource.c): the state of a boot, and the loop that tries candidates newest
+ * first, says in one line why each one that cannot boot was passed over, and kexecs the
+ * first that loads.  Unlike the modules below it, this layer logs: it decides. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "boot.h"
+#include "cmdline.h"
+#include "image.h"
+#include "net.h"
+
+/* What the pipeline knows while it works through the sources. */
+struct run {
+    const struct config *config;
+    struct timespec start;
+    struct boot_source card;  /* dirfd -1 when no card is mounted */
+    char *card_device, *card_spec;
+    bool net_up;
+    struct net_info net;
+};
+
+/* How a candidate becomes a verified local file: on the card it is checked in place, from
+ * the network it is fetched into RAM and checked in the same pass. */
+struct obtain {
+    int (*fn)(void *ctx, struct image *image, char *path, size_t path_size, char *reason, size_t reason_size);
+    void *ctx;
+    bool in_ram;
+};
+
+/* Seconds since START (CLOCK_MONOTONIC). */
+double pipeline_seconds_since(const struct timespec *start);
+
+/* One line "WHAT A.img B.img ..." naming N candidates. */
+void pipeline_log_candidates(const char *what, const struct image *images, size_t n);
+
+/* Try the N IMAGES in order: OBTAIN each into a verified local file, load it, and kexec
+ * the first that loads.  Returns only when none could be (each said why), or when the
+ * kexec itself failed (said too). */
+void pipeline_boot_newest(struct run *run, const struct obtain *obtain, struct image *images, size_t n);
