@@ -14,6 +14,7 @@
 #include "devices.h"
 #include "kmodules.h"
 #include "mount.h"
+#include "process.h"
 
 #define CARD_POLL_MS 200
 
@@ -90,4 +91,28 @@ int card_mount(const char *spec, unsigned timeout_s, const char *mountpoint, cha
     *ret_device = TAKE_PTR(device);
     *ret_uuid = TAKE_PTR(uuid);
     return 0;
+}
+
+int card_check(const char *device, const char *mountpoint)
+{
+    char *argv[] = { "fsck.fat", "-a", "-w", (char *)device, NULL };
+
+    /* fsck must not run under a mounted filesystem: the kernel would keep its own view
+     * of the FAT.  The card is mounted read-only and nothing else holds it yet. */
+    if (umount(mountpoint) < 0)
+        return -errno;
+    int status = process_run_status(CARD_FSCK, argv, true);
+    int r = mount_device(device, mountpoint, MS_RDONLY, NULL);
+    if (r < 0)
+        return r;
+    if (status < 0)
+        return status;
+    /* 0: clean; 1: errors found and repaired (-a); anything else: not checked/repaired. */
+    return status == 0 ? 0 : status == 1 ? 1 : -EUCLEAN;
+}
+
+int card_set_writable(const char *mountpoint, bool writable)
+{
+    unsigned long flags = MS_REMOUNT | (writable ? 0 : MS_RDONLY);
+    return mount(NULL, mountpoint, NULL, flags, NULL) < 0 ? -errno : 0;
 }

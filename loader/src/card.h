@@ -1,6 +1,10 @@
 /* card.h - find the boot card and mount it read-only.  Does not log. */
 #pragma once
 
+#include <stdbool.h>
+
+#define CARD_FSCK "/sbin/fsck.fat"
+
 /* Wait up to TIMEOUT_S seconds for the card and mount it read-only at MOUNTPOINT.  The card
  * is the device SPEC names (LABEL=, UUID=, /dev/) or, with SPEC NULL, the first vfat
  * filesystem that holds /syslinux.cfg.  Each round first loads modules for devices that
@@ -9,3 +13,13 @@
  * Returns 0, -ENODEV when no card appeared in time, -EINVAL for a bad SPEC, or -errno of
  * mounting the device SPEC named. */
 int card_mount(const char *spec, unsigned timeout_s, const char *mountpoint, char **ret_device, char **ret_uuid);
+
+/* Make sure the card's filesystem is clean before anything writes to it: unmount it from
+ * MOUNTPOINT, run fsck.fat -a (repairing what a power cut left: the dirty flag, lost
+ * clusters, a half-written file's length) on DEVICE, and mount it read-only again.
+ * Returns 0 when it was clean, 1 when fsck.fat repaired it, -EUCLEAN when fsck.fat could
+ * not, -errno when a step failed (the card may then be unmounted). */
+int card_check(const char *device, const char *mountpoint);
+
+/* Remount the card at MOUNTPOINT read-write (WRITABLE) or read-only.  Returns 0 or -errno. */
+int card_set_writable(const char *mountpoint, bool writable);

@@ -11,6 +11,7 @@
 #include "cleanup.h"
 #include "devices.h"
 #include "fileio.h"
+#include "state.h"
 
 static bool is_space(char c)
 {
@@ -127,6 +128,23 @@ static int parse_kexec(struct config *c, const char *value)
     return warn(c, "hopboot.kexec=%s: expected auto, syscall or tools; using auto", value);
 }
 
+static int parse_verify(struct config *c, const char *value)
+{
+    static const char *const names[] = {
+        [VERIFY_SHA1] = "sha1",
+        [VERIFY_SHA256] = "sha256",
+        [VERIFY_SIGNED] = "signed",
+    };
+    for (size_t i = 0; i < ELEMENTSOF(names); i++)
+        if (strcmp(value, names[i]) == 0) {
+            c->verify = (enum verify_mode)i;
+            return 0;
+        }
+    /* Like every other key: warn and keep the default.  The line says it plainly, since a
+     * typo in a stricter policy means a weaker check. */
+    return warn(c, "hopboot.verify=%s: expected sha1, sha256 or signed; using sha1", value);
+}
+
 /* One hopboot.KEY[=VALUE] word.  KEY points past "hopboot.". */
 static int parse_hopboot_key(struct config *c, const char *word, const char *key)
 {
@@ -160,7 +178,14 @@ static int parse_hopboot_key(struct config *c, const char *word, const char *key
         if (parse_unsigned(value, 3600, &number) < 0)
             return warn(c, "%s: expected seconds (0-3600), ignored", word);
         c->wait_seconds = number;
-    } else if (IS("loglevel")) {
+    } else if (IS("tries")) {
+        if (parse_unsigned(value, STATE_MAX_TRIES, &number) < 0)
+            return warn(c, "%s: expected a number of trial boots (0-%d), using %u", word, STATE_MAX_TRIES,
+                        c->tries);
+        c->tries = number;
+    } else if (IS("verify"))
+        return parse_verify(c, value);
+    else if (IS("loglevel")) {
         if (parse_unsigned(value, LOG_DEBUG, &number) < 0)
             return warn(c, "%s: expected a level 0-7, ignored", word);
         c->log_level = (int)number;
@@ -186,6 +211,8 @@ int cmdline_parse(const char *text, const char *default_name, struct config *ret
         .log_level = LOG_INFO,
         .wait_seconds = 15,
         .kexec = KEXEC_METHOD_AUTO,
+        .tries = 3,
+        .verify = VERIFY_SHA1,
     };
     int r = cmdline_split(text, &words, &n);
     if (r < 0)

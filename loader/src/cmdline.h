@@ -11,6 +11,12 @@ enum kexec_method {
     KEXEC_METHOD_TOOLS,   /* kexec-tools only */
 };
 
+enum verify_mode {
+    VERIFY_SHA1,   /* NAME.img.sha1: detects corruption (the mission's cards) */
+    VERIFY_SHA256, /* NAME.img.sha256: the same, with a hash that has no practical collisions */
+    VERIFY_SIGNED, /* NAME.img.minisig by a key built into the initramfs: authenticity */
+};
+
 struct config {
     char *name;            /* hopboot.name=  image name prefix */
     char *card;            /* hopboot.card=  LABEL=x, UUID=x or /dev/x; NULL: the vfat with syslinux.cfg */
@@ -24,6 +30,8 @@ struct config {
     int log_level;         /* syslog level; "quiet" lowers it to LOG_WARNING, hopboot.loglevel= sets it */
     unsigned wait_seconds; /* hopboot.wait=  how long to wait for the card to appear */
     enum kexec_method kexec; /* hopboot.kexec=auto|syscall|tools */
+    unsigned tries;          /* hopboot.tries=  trial boots of an unconfirmed image; 0: off */
+    enum verify_mode verify; /* hopboot.verify=sha1|sha256|signed */
     char **os_args;        /* NULL-terminated: words passed on to the OS kernel */
     size_t n_os_args;
     char **warnings;       /* NULL-terminated: one sentence per unknown key or bad value */

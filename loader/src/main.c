@@ -29,6 +29,7 @@
 #include "rescue.h"
 #include "scan.h"
 #include "select.h"
+#include "state.h"
 #include "url.h"
 
 #ifndef HOPBOOT_DEFAULT_NAME
@@ -75,6 +76,35 @@ static int obtain_from_card(void *ctx, struct image *image, char *path, size_t p
     return boot_verify_card(card, image, reason, reason_size);
 }
 
+/* Trial boots write to the card: make sure first that its filesystem is clean.  A card a
+ * power cut left dirty is repaired; one fsck.fat cannot repair still boots, read-only. */
+static void check_card(struct run *run)
+{
+    int r = card_check(run->card_device, BOOT_CARD_DIR);
+    if (r == 1)
+        log_warning("card %s was not cleanly unmounted: fsck.fat repaired it", run->card_device);
+    else if (r == -EUCLEAN)
+        log_warning("card %s: fsck.fat cannot repair its filesystem; not writing to it (no trial boot counting)",
+                    run->card_device);
+    else if (r < 0 && r != -ENOENT)
+        log_warning("card %s: cannot check its filesystem (%s); not writing to it (no trial boot counting)",
+                    run->card_device, strerror(-r));
+    else if (r == -ENOENT)
+        log_warning("card %s: no fsck.fat in the initramfs; not writing to it (no trial boot counting)",
+                    run->card_device);
+    run->card_writable = r >= 0;
+}
+
+static void load_state(struct run *run)
+{
+    int r = state_load(run->card.dirfd, &run->state);
+    if (r == -EBADMSG)
+        log_warning("the boot state on the card (" STATE_DIR "/state.a, state.b) is damaged in both copies, "
+                    "starting afresh: every image is on trial again");
+    else if (r < 0 && r != -ENOENT)
+        log_warning("cannot read the boot state on the card (%s), starting afresh", strerror(-r));
+}
+
 /* Mount the card when there is one, waiting at most WAIT_S seconds. */
 static void mount_card(struct run *run, unsigned wait_s, bool required)
 {
@@ -90,6 +120,8 @@ static void mount_card(struct run *run, unsigned wait_s, bool required)
         return;
     }
     log_info("card %s mounted read-only", run->card_device);
+    if (run->config->tries > 0)
+        check_card(run);
     /* Stage 2 finds the card again by filesystem UUID: device names may differ under the
      * image's kernel. */
     if (asprintf(&run->card_spec, uuid ? "UUID=%s" : "%s", uuid ? uuid : run->card_device) < 0)
@@ -97,6 +129,8 @@ static void mount_card(struct run *run, unsigned wait_s, bool required)
     run->card.dirfd = open(BOOT_CARD_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     run->card.device = run->card_device;
     run->card.card_spec = run->card_spec;
+    if (run->card.dirfd >= 0 && run->config->tries > 0)
+        load_state(run);
 }
 
 static void boot_from_card(struct run *run)
@@ -116,7 +150,7 @@ static void boot_from_card(struct run *run)
     else {
         select_order(images, n);
         pipeline_log_candidates("candidates:", images, n);
-        struct obtain obtain = { .fn = obtain_from_card, .ctx = &run->card, .in_ram = false };
+        struct obtain obtain = { .fn = obtain_from_card, .ctx = &run->card, .in_ram = false, .trial = true };
         pipeline_boot_newest(run, &obtain, images, n);
     }
     image_free_array(images, n);

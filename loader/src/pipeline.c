@@ -1,11 +1,18 @@
 /* pipeline.c - see pipeline.h. */
 #include "pipeline.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "card.h"
+#include "cleanup.h"
 #include "kexec.h"
 #include "log.h"
+#include "sums.h"
+#include "trial.h"
 
 double pipeline_seconds_since(const struct timespec *start)
 {
@@ -25,33 +32,143 @@ void pipeline_log_candidates(const char *what, const struct image *images, size_
     log_info("%s%s", what, line);
 }
 
+/* "sha1:<hex>": which bytes the boot state's records are about. */
+static void digest_id(const struct image *image, char out[STATE_MAX_DIGEST + 1])
+{
+    char hex[SUMS_SHA1_HEX_LEN + 1];
+    sums_format_hex(image->sha1, hex);
+    snprintf(out, STATE_MAX_DIGEST + 1, "sha1:%s", hex);
+}
+
+/* Write the boot state back to the card: remount it read-write for just that long.
+ * Returns 0 or -errno (the caller says what was not recorded). */
+static int save_state(struct run *run)
+{
+    if (!run->card_writable)
+        return -EROFS;
+    int r = card_set_writable(run->card.dir, true);
+    if (r < 0)
+        return r;
+    r = state_save(run->card.dirfd, &run->state);
+    sync();
+    int r2 = card_set_writable(run->card.dir, false);
+    return r < 0 ? r : r2;
+}
+
+/* What the boot state says about the verified IMAGE, and the write it needs before the
+ * kexec.  Returns 0 to go on (*ret_attempt set when on trial), or -EAGAIN with REASON
+ * when the image failed its trial boots. */
+static int consult_trial(struct run *run, const struct image *image, struct trial_decision *ret, char *reason,
+                         size_t size)
+{
+    char id[STATE_MAX_DIGEST + 1];
+
+    digest_id(image, id);
+    *ret = trial_decide(&run->state, image->file, id, run->config->tries);
+    switch (ret->verdict) {
+    case TRIAL_BOOT:
+    case TRIAL_ATTEMPT:
+        return 0;
+    case TRIAL_BAD:
+        snprintf(reason, size, "failed its trial boots earlier (hopboot-bless --retry %s tries it again)",
+                 image->file);
+        return -EAGAIN;
+    case TRIAL_EXHAUSTED:
+        break;
+    }
+    int r = state_set(&run->state, image->file, id, STATE_BAD, 0);
+    if (r >= 0)
+        r = save_state(run);
+    snprintf(reason, size, "%u trial boot%s ended without the OS confirming it (hopboot-bless), %s", ret->attempt,
+             ret->attempt == 1 ? "" : "s", r >= 0 ? "marked bad" : "could not mark it bad on the card");
+    return -EAGAIN;
+}
+
+/* Record a trial attempt on the card before booting it.  A card that cannot be written
+ * still boots: counting is lost, said in one line, but the machine comes up. */
+static void record_attempt(struct run *run, const struct image *image, const struct trial_decision *d)
+{
+    char id[STATE_MAX_DIGEST + 1];
+
+    log_info("%s: trial boot %u of %u, until the OS confirms it with hopboot-bless", image->file, d->attempt,
+             d->tries);
+    digest_id(image, id);
+    int r = state_set(&run->state, image->file, id, STATE_TRIAL, d->tries_left);
+    if (r >= 0)
+        r = save_state(run);
+    if (r < 0)
+        log_warning("%s: cannot record the trial boot on the card (%s), booting it uncounted", image->file,
+                    strerror(-r));
+}
+
+/* Load IMAGE (already obtained at PATH) and kexec it.  Returns only on failure, with
+ * REASON set when loading failed, or after saying that the kexec failed (-ECANCELED). */
+static int load_and_boot(struct run *run, const struct obtain *obtain, struct image *image, const char *path,
+                         const struct trial_decision *trial, char *reason, size_t size)
+{
+    struct boot_loaded loaded;
+    const char *from = image->url ? image->url : "card";
+
+    int r = boot_load(run->config, &run->card, image, path, obtain->in_ram, from, &loaded, reason, size);
+    if (r < 0)
+        return r;
+    if (loaded.used == KEXEC_METHOD_TOOLS && loaded.syscall_error)
+        log_warning("kexec_file_load refused %s (%s), loaded it with kexec-tools instead", image->file,
+                    strerror(-loaded.syscall_error));
+    else if (loaded.used == KEXEC_METHOD_TOOLS)
+        log_info("loaded %s with kexec-tools (hopboot.kexec=tools)", image->file);
+    if (trial && trial->verdict == TRIAL_ATTEMPT)
+        record_attempt(run, image, trial);
+    log_info("booting %s from %s (sha1 ok, %.1f s)", image->label, from, pipeline_seconds_since(&run->start));
+    r = kexec_execute();
+    log_error("kexec into %s failed (%s)", image->label, strerror(-r));
+    boot_release();
+    return -ECANCELED;
+}
+
+static void log_passed_over(const struct image *images, size_t n, size_t i, const char *reason)
+{
+    if (i + 1 < n)
+        log_warning("%s: %s, trying %s", images[i].file, reason, images[i + 1].file);
+    else
+        log_warning("%s: %s, no more images", images[i].file, reason);
+}
+
 void pipeline_boot_newest(struct run *run, const struct obtain *obtain, struct image *images, size_t n)
 {
+    _cleanup_free_ bool *failed_trial = calloc(n ? n : 1, sizeof(bool));
+    size_t n_failed_trial = 0;
+
     for (size_t i = 0; i < n; i++) {
-        struct boot_loaded loaded;
+        struct trial_decision trial = { .verdict = TRIAL_BOOT };
         char reason[512], path[512];
-        const char *from = images[i].url ? images[i].url : "card";
 
         int r = obtain->fn(obtain->ctx, &images[i], path, sizeof(path), reason, sizeof(reason));
-        if (r >= 0)
-            r = boot_load(run->config, &run->card, &images[i], path, obtain->in_ram, from, &loaded, reason,
-                          sizeof(reason));
-        if (r < 0) {
-            if (i + 1 < n)
-                log_warning("%s: %s, trying %s", images[i].file, reason, images[i + 1].file);
-            else
-                log_warning("%s: %s, no more images", images[i].file, reason);
-            continue;
+        if (r >= 0 && obtain->trial && (r = consult_trial(run, &images[i], &trial, reason, sizeof(reason))) == -EAGAIN &&
+            failed_trial) {
+            failed_trial[i] = true;
+            n_failed_trial++;
         }
-        if (loaded.used == KEXEC_METHOD_TOOLS && loaded.syscall_error)
-            log_warning("kexec_file_load refused %s (%s), loaded it with kexec-tools instead", images[i].file,
-                        strerror(-loaded.syscall_error));
-        else if (loaded.used == KEXEC_METHOD_TOOLS)
-            log_info("loaded %s with kexec-tools (hopboot.kexec=tools)", images[i].file);
-        log_info("booting %s from %s (sha1 ok, %.1f s)", images[i].label, from, pipeline_seconds_since(&run->start));
-        r = kexec_execute();
-        log_error("kexec into %s failed (%s)", images[i].label, strerror(-r));
-        boot_release();
-        return;
+        if (r >= 0)
+            r = load_and_boot(run, obtain, &images[i], path, &trial, reason, sizeof(reason));
+        if (r == -ECANCELED)
+            return;
+        log_passed_over(images, n, i, reason);
+    }
+
+    /* Nothing else boots: a machine that runs an image that failed its trial beats a
+     * rescue shell nobody sees (systemd-boot, too, boots entries out of tries last). */
+    for (size_t i = 0; i < n && n_failed_trial; i++) {
+        char reason[512], path[512];
+
+        if (!failed_trial[i])
+            continue;
+        log_warning("no other image boots: trying %s although it failed its trial boots", images[i].file);
+        int r = obtain->fn(obtain->ctx, &images[i], path, sizeof(path), reason, sizeof(reason));
+        if (r >= 0)
+            r = load_and_boot(run, obtain, &images[i], path, NULL, reason, sizeof(reason));
+        if (r == -ECANCELED)
+            return;
+        log_warning("%s: %s", images[i].file, reason);
     }
 }

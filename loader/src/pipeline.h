@@ -12,6 +12,7 @@
 #include "cmdline.h"
 #include "image.h"
 #include "net.h"
+#include "state.h"
 
 /* What the pipeline knows while it works through the sources. */
 struct run {
@@ -21,6 +22,10 @@ struct run {
     char *card_device, *card_spec;
     bool net_up;
     struct net_info net;
+    /* Trial boots (trial.h), card images only: the state read from the card, and whether
+     * the card passed fsck.fat so the state may be written back. */
+    struct boot_state state;
+    bool card_writable;
 };
 
 /* How a candidate becomes a verified local file: on the card it is checked in place, from
@@ -29,6 +34,7 @@ struct obtain {
     int (*fn)(void *ctx, struct image *image, char *path, size_t path_size, char *reason, size_t reason_size);
     void *ctx;
     bool in_ram;
+    bool trial; /* the images are the card's: count trial boots (hopboot.tries=) */
 };
 
 /* Seconds since START (CLOCK_MONOTONIC). */
@@ -38,6 +44,7 @@ double pipeline_seconds_since(const struct timespec *start);
 void pipeline_log_candidates(const char *what, const struct image *images, size_t n);
 
 /* Try the N IMAGES in order: OBTAIN each into a verified local file, load it, and kexec
- * the first that loads.  Returns only when none could be (each said why), or when the
- * kexec itself failed (said too). */
+ * the first that loads.  With OBTAIN->trial, an image that failed its trial boots is
+ * passed over, and booted only when no other image can be.  Returns only when none could
+ * be (each said why), or when the kexec itself failed (said too). */
 void pipeline_boot_newest(struct run *run, const struct obtain *obtain, struct image *images, size_t n);

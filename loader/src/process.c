@@ -9,7 +9,7 @@
 
 extern char **environ;
 
-int process_run(const char *path, char *const argv[], bool quiet)
+int process_run_status(const char *path, char *const argv[], bool quiet)
 {
     posix_spawn_file_actions_t actions;
     pid_t pid;
@@ -28,5 +28,11 @@ int process_run(const char *path, char *const argv[], bool quiet)
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             return -errno;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
+}
+
+int process_run(const char *path, char *const argv[], bool quiet)
+{
+    int r = process_run_status(path, argv, quiet);
+    return r == 0 ? 0 : r > 0 ? -ECHILD : r;
 }

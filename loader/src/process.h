@@ -8,3 +8,7 @@
  * line); otherwise they are ours.  Returns 0 when it exits 0, -ECHILD when it exits
  * otherwise or is killed, -errno when it cannot be started. */
 int process_run(const char *path, char *const argv[], bool quiet);
+
+/* As process_run, but returns the exit status (0-255) of a program that exited, -ECHILD
+ * when it was killed, -errno when it cannot be started. */
+int process_run_status(const char *path, char *const argv[], bool quiet);

@@ -4,7 +4,7 @@
  * Mounts do not survive kexec, so the union root is built here: load the modules stage 1
  * chose, find the card again, loop-mount the image read-only and the keydisk read-write,
  * join them with overlayfs (a tmpfs upper layer when the keydisk is missing), show the
- * card at /media/card, and switch_root to the OS's init.  Static: it must run under any
+ * card at /media/card and the keydisk at /media/keydisk, and switch_root to the OS's init.  Static: it must run under any
  * image's kernel with nothing but this initramfs. */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +33,7 @@
 #define LOWER_DIR "/hopboot/lower"
 #define KEYDISK_DIR "/hopboot/keydisk"
 #define ROOT_DIR "/hopboot/root"
+#define KEYDISK_VISIBLE "/media/keydisk"
 
 /* Nothing else can be tried from here: the loader is gone.  Say why, then reboot so the
  * machine does not hang at an empty console. */
@@ -223,6 +224,15 @@ static void build_root(const struct handoff *h)
         r = mount_mkdir_p(ROOT_DIR CARD_DIR, 0755);
         if (r < 0 || mount(CARD_DIR, ROOT_DIR CARD_DIR, NULL, MS_MOVE, NULL) < 0)
             log_warning("the card is not visible at %s in the OS (%s)", CARD_DIR, strerror(r < 0 ? -r : errno));
+    }
+    /* The keydisk too, so that the OS's shutdown (umount -a -r, systemd-shutdown) finds it
+     * and remounts it read-only: synced, journal checkpointed, left clean.  Hidden in the
+     * discarded initramfs, nothing could. */
+    if (persistent) {
+        r = mount_mkdir_p(ROOT_DIR KEYDISK_VISIBLE, 0755);
+        if (r < 0 || mount(KEYDISK_DIR, ROOT_DIR KEYDISK_VISIBLE, NULL, MS_MOVE, NULL) < 0)
+            log_warning("the keydisk is not visible at %s in the OS (%s): it cannot be unmounted cleanly",
+                        KEYDISK_VISIBLE, strerror(r < 0 ? -r : errno));
     }
     const char *what = in_ram ? h->label : h->image;
     const char *where = in_ram ? " (in RAM)" : "";

@@ -15,22 +15,23 @@ static int hex_value(char c)
     return -1;
 }
 
-/* Parse one line (no line ending) "<40 hex>  NAME" / "<40 hex> *NAME" into its digest
+/* Parse one line (no line ending) "<2*DIGEST_LEN hex>  NAME" / "... *NAME" into its digest
  * and the NAME it covers (pointing into LINE).  Returns 0 or -EBADMSG. */
-static int parse_line(const char *line, size_t len, uint8_t ret_digest[SUMS_SHA1_LEN], const char **ret_name,
+static int parse_line(const char *line, size_t len, size_t digest_len, uint8_t *ret_digest, const char **ret_name,
                       size_t *ret_name_len)
 {
-    uint8_t digest[SUMS_SHA1_LEN];
+    uint8_t digest[SUMS_MAX_LEN];
+    size_t hex_len = 2 * digest_len;
 
-    if (len < SUMS_SHA1_HEX_LEN + 3)
+    if (len < hex_len + 3)
         return -EBADMSG;
-    for (size_t i = 0; i < SUMS_SHA1_LEN; i++) {
+    for (size_t i = 0; i < digest_len; i++) {
         int hi = hex_value(line[2 * i]), lo = hex_value(line[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -EBADMSG;
         digest[i] = (uint8_t)(hi << 4 | lo);
     }
-    const char *sep = line + SUMS_SHA1_HEX_LEN;
+    const char *sep = line + hex_len;
     if (sep[0] != ' ' || (sep[1] != ' ' && sep[1] != '*'))
         return -EBADMSG;
     /* No control characters in a name: sha1sum escapes them with a leading backslash,
@@ -38,9 +39,9 @@ static int parse_line(const char *line, size_t len, uint8_t ret_digest[SUMS_SHA1
     for (const char *p = sep + 2; p < line + len; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\')
             return -EBADMSG;
-    memcpy(ret_digest, digest, sizeof(digest));
+    memcpy(ret_digest, digest, digest_len);
     *ret_name = sep + 2;
-    *ret_name_len = len - SUMS_SHA1_HEX_LEN - 2;
+    *ret_name_len = len - hex_len - 2;
     return 0;
 }
 
@@ -55,21 +56,28 @@ static size_t line_length(const char *p, const char *end, const char **next)
     return (size_t)(stop - p);
 }
 
-int sums_parse_sha1_file(const char *text, size_t len, const char *file, uint8_t ret_digest[SUMS_SHA1_LEN])
+int sums_parse_file(const char *text, size_t len, const char *file, size_t digest_len, uint8_t *ret_digest)
 {
-    uint8_t digest[SUMS_SHA1_LEN];
+    uint8_t digest[SUMS_MAX_LEN];
     const char *name, *next;
     size_t name_len;
 
+    if (digest_len == 0 || digest_len > SUMS_MAX_LEN)
+        return -EINVAL;
     size_t line_len = line_length(text, text + len, &next);
     if (next != text + len) /* exactly one line */
         return -EBADMSG;
-    if (parse_line(text, line_len, digest, &name, &name_len) < 0)
+    if (parse_line(text, line_len, digest_len, digest, &name, &name_len) < 0)
         return -EBADMSG;
     if (name_len != strlen(file) || memcmp(name, file, name_len) != 0)
         return -EBADMSG;
-    memcpy(ret_digest, digest, sizeof(digest));
+    memcpy(ret_digest, digest, digest_len);
     return 0;
+}
+
+int sums_parse_sha1_file(const char *text, size_t len, const char *file, uint8_t ret_digest[SUMS_SHA1_LEN])
+{
+    return sums_parse_file(text, len, file, SUMS_SHA1_LEN, ret_digest);
 }
 
 int sums_index_foreach(const char *text, size_t len,
@@ -85,7 +93,7 @@ int sums_index_foreach(const char *text, size_t len,
         size_t line_len = line_length(p, end, &next);
         if (line_len == 0)
             continue;
-        if (parse_line(p, line_len, digest, &name, &name_len) < 0)
+        if (parse_line(p, line_len, SUMS_SHA1_LEN, digest, &name, &name_len) < 0)
             return -EBADMSG;
         int r = fn(name, name_len, digest, userdata);
         if (r < 0)
@@ -127,11 +135,16 @@ int sums_parse_index(const char *text, size_t len, const char *file, uint8_t ret
 
 void sums_format_hex(const uint8_t digest[SUMS_SHA1_LEN], char out[SUMS_SHA1_HEX_LEN + 1])
 {
+    sums_format_hex_n(digest, SUMS_SHA1_LEN, out);
+}
+
+void sums_format_hex_n(const uint8_t *digest, size_t digest_len, char *out)
+{
     static const char hex[] = "0123456789abcdef";
 
-    for (size_t i = 0; i < SUMS_SHA1_LEN; i++) {
+    for (size_t i = 0; i < digest_len; i++) {
         out[2 * i] = hex[digest[i] >> 4];
         out[2 * i + 1] = hex[digest[i] & 0xf];
     }
-    out[SUMS_SHA1_HEX_LEN] = '\0';
+    out[2 * digest_len] = '\0';
 }

@@ -6,6 +6,8 @@
 
 #define SUMS_SHA1_LEN 20
 #define SUMS_SHA1_HEX_LEN 40
+#define SUMS_SHA256_LEN 32
+#define SUMS_MAX_LEN 64 /* the longest digest parsed (SHA-512 size) */
 /* A .sha1 file is one line; anything larger is not one. */
 #define SUMS_MAX_FILE_SIZE 4096
 
@@ -32,3 +34,12 @@ int sums_index_foreach(const char *text, size_t len,
 
 /* Write DIGEST as 40 lower-case hex digits and a NUL into OUT. */
 void sums_format_hex(const uint8_t digest[SUMS_SHA1_LEN], char out[SUMS_SHA1_HEX_LEN + 1]);
+
+/* As sums_parse_sha1_file, for a digest of DIGEST_LEN bytes (2*DIGEST_LEN hex digits):
+ * SUMS_SHA256_LEN for a .sha256 file in sha256sum format.  -EINVAL for a DIGEST_LEN of 0
+ * or above SUMS_MAX_LEN. */
+int sums_parse_file(const char *text, size_t len, const char *file, size_t digest_len, uint8_t *ret_digest);
+
+/* Write the DIGEST_LEN bytes of DIGEST as lower-case hex and a NUL into OUT
+ * (2*DIGEST_LEN+1 bytes). */
+void sums_format_hex_n(const uint8_t *digest, size_t digest_len, char *out);

@@ -693,7 +693,7 @@ class Context:
         staging.mkdir(exist_ok=True)
         return staging / f"{name}-{version}.img"
 
-    def make_card(self, images, *, card="card.img", append="demo.poweroff", keydisk=True):
+    def make_card(self, images, *, card="card.img", append="demo.poweroff", keydisk=True, size=None):
         """images/mkcard a card holding `images` (each with its .sha1 when present).
 
         append: OS arguments for syslinux.cfg ("" or None: none).
@@ -705,6 +705,8 @@ class Context:
                 "--loader-initrd", self.artifact("initrd.img")]
         if append:
             args += ["--append", append]
+        if size:
+            args += ["--size", str(size)]
         if keydisk is False:
             args.append("--no-keydisk")
         elif keydisk is not True:

@@ -4,9 +4,12 @@
 Card: Demo-1.0.0 and Demo-1.1.0 with a fresh keydisk, no demo.poweroff (the
 demo stays up with a shell).  Boot 1 writes a random token to
 /etc/hopboot-persist and powers off.  Boot 2 of the same card reads the token
-back and checks the sha1 of /media/card/Demo-1.1.0.img.  On the host, the
-image on the card still has its old sha1 and holds no /etc/hopboot-persist,
-while kd.img holds the token.
+back, checks the sha1 of /media/card/Demo-1.1.0.img and shuts down the clean way
+(busybox poweroff: the demo's init runs umount -a -r).  On the host, the image
+on the card still has its old sha1 and holds no /etc/hopboot-persist, while
+kd.img holds the token and is a clean ext4 (e2fsck -fn passes, state clean, no
+journal to replay): stage 2 made the keydisk visible at /media/keydisk so the
+OS's shutdown could remount it read-only.
 """
 
 import secrets
@@ -39,7 +42,8 @@ def main(ctx):
         qemuboot.expect_demo_boot(q, "1.1.0", poweroff=False)
         shell_run(q, f"cat {PERSIST}", token, PROMPT)
         shell_run(q, "sha1sum /media/card/Demo-1.1.0.img", rf"{digest}  /media/card/Demo-1\.1\.0\.img", PROMPT)
-        q.send("poweroff -f")
+        shell_run(q, "grep -c ' /media/keydisk ext4 rw' /proc/mounts", "1", PROMPT)
+        q.send("poweroff")      # the clean way: the keydisk is remounted read-only first
         qemuboot.expect_clean_exit(q)
 
     after = qemuboot.card_extract(card, "/Demo-1.1.0.img", ctx.workdir / "after.img")
@@ -50,7 +54,19 @@ def main(ctx):
     keydisk = qemuboot.card_extract(card, "/kd.img", ctx.workdir / "kd.img")
     if token.encode() not in keydisk.read_bytes():
         raise TestFailure(f"token {token} not found in the card's kd.img")
-    qemuboot.note("image unchanged, token lives in kd.img")
+    check_clean_ext4(keydisk)
+    qemuboot.note("image unchanged, token lives in kd.img, kd.img is clean")
+
+
+def check_clean_ext4(image):
+    """kd.img after a clean shutdown: nothing for e2fsck to fix or replay."""
+    header = qemuboot.run_tool(["dumpe2fs", "-h", image])
+    state = next((line.split(":", 1)[1].strip() for line in header.splitlines()
+                  if line.startswith("Filesystem state:")), None)
+    features = next((line for line in header.splitlines() if line.startswith("Filesystem features:")), "")
+    if state != "clean" or "needs_recovery" in features:
+        raise TestFailure(f"kd.img was not left clean: state {state!r}, {features}")
+    qemuboot.run_tool(["e2fsck", "-fn", image])
 
 
 if __name__ == "__main__":
