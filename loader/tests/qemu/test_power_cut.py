@@ -88,10 +88,11 @@ def check_no_rescue(q):
         q.fail("the loader reached the rescue shell after a power cut")
 
 
-def verified_boot(q, stats):
-    """The boot reaches the OS through the loader's verified-boot line."""
-    match = q.expect(BOOTED.pattern, qemuboot.LOADER_TIMEOUT)
-    label = match.group(1)
+def verified_boot(q, stats, label=None):
+    """The boot reaches the OS through the loader's verified-boot line (LABEL: already
+    seen, naming that image)."""
+    if label is None:
+        label = q.expect(BOOTED.pattern, qemuboot.LOADER_TIMEOUT).group(1)
     q.expect(rf"HOPBOOT-DEMO booted={re.escape(label)} from=card\s", qemuboot.DEMO_TIMEOUT)
     stats["booted"][label] = stats["booted"].get(label, 0) + 1
     if "fsck.fat repaired it" in q.output:
@@ -105,8 +106,9 @@ def cycle(ctx, card, number, rng, stats):
     with ctx.boot(card, log=f"cycle{number:03d}") as q:
         if moment == "trial":
             delay = rng.uniform(0, 0.08)
-            found = q.expect(r"hopboot: (booting Demo|Demo-1\.[01]\.0\.img: trial boot \d)", qemuboot.LOADER_TIMEOUT)
-            if "trial boot" in found.group(1):
+            found = q.expect(rf"(?:{BOOTED.pattern}|hopboot: Demo-1\.[01]\.0\.img: trial boot \d)",
+                             qemuboot.LOADER_TIMEOUT)
+            if found.group(1) is None:
                 qemuboot.note(f"cycle {number}: cut {delay * 1000:.0f} ms after the trial line")
                 kill_after(q, delay)
                 check_no_rescue(q)
@@ -114,7 +116,9 @@ def cycle(ctx, card, number, rng, stats):
                 return after_loader_cut(ctx, card, number, stats)
             qemuboot.note(f"cycle {number}: nothing on trial this boot, cutting during the copy instead")
             moment = "copy"
-        label = verified_boot(q, stats)
+            label = verified_boot(q, stats, found.group(1))
+        else:
+            label = verified_boot(q, stats)
         if moment == "bless":
             delay = rng.uniform(0, 0.4)
             q.expect(r"HOPBOOT-DEMO cmdline=", qemuboot.DEMO_TIMEOUT)
