@@ -178,7 +178,21 @@ static int build_cmdline(const struct config *config, const struct image *image,
         asprintf(&from, "hopboot.from=%s", from_source) < 0 || fileio_strv_push(&words, &n, booted) < 0 ||
         fileio_strv_push(&words, &n, from) < 0)
         return -ENOMEM;
-    return cmdline_join(words, n, ret);
+    r = cmdline_join(words, n, ret);
+    if (r != -EINVAL)
+        return r;
+    /* A word no command line can carry unchanged (the kernel's quoting has gaps) is left
+     * out rather than passed on altered; the image still boots. */
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        _cleanup_free_ char *alone = NULL;
+        if (cmdline_join(&words[i], 1, &alone) == -EINVAL)
+            free(words[i]);
+        else
+            words[kept++] = words[i];
+    }
+    words[kept] = NULL;
+    return cmdline_join(words, kept, ret);
 }
 
 static int write_handoff(const struct config *config, const struct boot_source *src, const struct image *image,

@@ -242,28 +242,62 @@ int cmdline_parse(const char *text, const char *default_name, struct config *ret
     return 0;
 }
 
+/* Whether TEXT splits back into exactly the one word WORD, also with another word after
+ * it (an open quote would swallow that one). */
+static bool reads_back_as(const char *text, const char *word)
+{
+    _cleanup_strv_free_ char **again = NULL;
+    _cleanup_free_ char *followed = NULL;
+    size_t n;
+
+    if (asprintf(&followed, "%s x", text) < 0)
+        return false;
+    return cmdline_split(followed, &again, &n) >= 0 && n == 2 && strcmp(again[0], word) == 0 &&
+           strcmp(again[1], "x") == 0;
+}
+
+/* Write into OUT (room for strlen(W) + 4 bytes) a form of the word W that cmdline_split
+ * reads back as W.  The kernel's rules leave no single form that works for every word, so
+ * the candidates are tried in order: as it is; key="value" (the form the kernel documents
+ * for values with spaces); "word"; and a quote pair prepended to the word or its value,
+ * which keeps a leading quote the kernel would strip.  Returns 0 or -EINVAL. */
+static int join_word(const char *w, char *out)
+{
+    const char *eq = strchr(w, '=');
+    int key_len = eq ? (int)(eq - w + 1) : 0;
+
+    if (sprintf(out, "%s", w) >= 0 && reads_back_as(out, w))
+        return 0;
+    if (eq && sprintf(out, "%.*s\"%s\"", key_len, w, eq + 1) >= 0 && reads_back_as(out, w))
+        return 0;
+    if (sprintf(out, "\"%s\"", w) >= 0 && reads_back_as(out, w))
+        return 0;
+    if (sprintf(out, "\"%s", w) >= 0 && reads_back_as(out, w))
+        return 0;
+    if (eq && sprintf(out, "%.*s\"%s", key_len, w, eq + 1) >= 0 && reads_back_as(out, w))
+        return 0;
+    return -EINVAL;
+}
+
 int cmdline_join(char *const *words, size_t n, char **ret)
 {
     size_t size = 1;
     for (size_t i = 0; i < n; i++)
-        size += strlen(words[i]) + 3; /* separator and a pair of quotes */
+        size += strlen(words[i]) + 4; /* separator and at most three quotes */
 
-    char *out = malloc(size), *p = out;
+    _cleanup_free_ char *out = malloc(size);
     if (!out)
         return -ENOMEM;
+    char *p = out;
     *p = '\0';
     for (size_t i = 0; i < n; i++) {
-        const char *w = words[i], *eq = strchr(w, '=');
         if (i)
             *p++ = ' ';
-        if (!strpbrk(w, " \t\n\r\v\f"))
-            p += sprintf(p, "%s", w);
-        else if (eq) /* key="value with spaces", the form the kernel documents */
-            p += sprintf(p, "%.*s\"%s\"", (int)(eq - w + 1), w, eq + 1);
-        else
-            p += sprintf(p, "\"%s\"", w);
+        if (join_word(words[i], p) < 0)
+            return -EINVAL;
+        p += strlen(p);
     }
-    *ret = out;
+    *ret = TAKE_PTR(out);
     return 0;
 }
 

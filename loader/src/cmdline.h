@@ -54,8 +54,10 @@ int cmdline_split(const char *text, char ***ret_words, size_t *ret_n);
 int cmdline_parse(const char *text, const char *default_name, struct config *ret);
 
 /* Join N words into one command line that cmdline_split reads back as the same words:
- * words with whitespace become key="value" or "word".
- * Returns 0 and a malloc'd string in *ret, or -ENOMEM. */
+ * words with whitespace become key="value" or "word", a leading quote is kept by doubling
+ * it.  Returns 0 and a malloc'd string in *ret, -ENOMEM, or -EINVAL when a word has no
+ * form that the kernel's splitting reads back unchanged (none is known; the fuzzer checks
+ * that -EINVAL comes only with such a word). */
 int cmdline_join(char *const *words, size_t n, char **ret);
 
 /* Free what CONFIG owns and reset it to zeroes. */

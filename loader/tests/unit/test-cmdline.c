@@ -153,8 +153,43 @@ static void test_network_keys(void)
     config_done(&c);
 }
 
+/* Words the kernel's splitting produces that a naive key="value" join got wrong (found
+ * by fuzz-cmdline; loader/tests/fuzz/corpus/cmdline/join-*). */
+static void test_join_hard_words(void)
+{
+    static const char *const cases[][2] = {
+        { "a b=c", "\"a b=c\"" },          /* whitespace before the '=' */
+        { "opt=b\"c d\"e", "opt=b\"c d\"e" }, /* inner quotes already protect the space */
+        { "\"x", "\"\"x" },                 /* a leading quote the kernel would strip */
+        { "a=\"b", "a=\"\"b" },             /* the same for a value */
+    };
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        char *word = (char *)cases[i][0], *joined = NULL, **w = NULL;
+        size_t n = 0;
+        CHECK_EQ_INT(cmdline_join(&word, 1, &joined), 0);
+        CHECK_STREQ(joined, cases[i][1]);
+        CHECK_EQ_INT(cmdline_split(joined, &w, &n), 0);
+        CHECK_EQ_INT(n, 1);
+        CHECK_STREQ(n == 1 ? w[0] : NULL, cases[i][0]);
+        strv_free(w);
+        free(joined);
+    }
+    /* A lone inner quote would open a quoted run that swallows the next word: a leading
+     * quote closes it again, and the kernel strips only that one. */
+    char *open_quote[] = { "a\"b", "next" }, *joined = NULL, **w = NULL;
+    size_t n = 0;
+    CHECK_EQ_INT(cmdline_join(open_quote, 2, &joined), 0);
+    CHECK_STREQ(joined, "\"a\"b next");
+    CHECK_EQ_INT(cmdline_split(joined, &w, &n), 0);
+    CHECK_EQ_INT(n, 2);
+    CHECK_STREQ(n == 2 ? w[0] : NULL, "a\"b");
+    strv_free(w);
+    free(joined);
+}
+
 int main(void)
 {
+    test_join_hard_words();
     test_split();
     test_network_keys();
     test_defaults();
