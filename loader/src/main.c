@@ -30,6 +30,8 @@
 #include "scan.h"
 #include "select.h"
 #include "state.h"
+#include "trust.h"
+#include "version.h"
 #include "url.h"
 
 #ifndef HOPBOOT_DEFAULT_NAME
@@ -68,12 +70,30 @@ static void read_config(struct config *config)
         log_warning("%s", config->warnings[i]);
 }
 
+#define CARD_RAM_IMAGE BOOT_RUN_DIR "/card-image.img"
+
 static int obtain_from_card(void *ctx, struct image *image, char *path, size_t path_size, char *reason,
                             size_t reason_size)
 {
-    const struct boot_source *card = ctx;
-    snprintf(path, path_size, "%s/%s", card->dir, image->file);
-    return boot_verify_card(card, image, reason, reason_size);
+    const struct run *run = ctx;
+    bool in_ram = run->trust.mode == VERIFY_SIGNED;
+
+    snprintf(path, path_size, "%s/%s", in_ram ? BOOT_RUN_DIR : run->card.dir, in_ram ? "card-image.img" : image->file);
+    return trust_check_card(&run->trust, &run->card, image, CARD_RAM_IMAGE, in_ram ? pipeline_ram_limit() : 0, reason,
+                            reason_size);
+}
+
+/* hopboot.verify=signed: the keys built into the initramfs. */
+static void load_trusted_keys(struct run *run)
+{
+    int r = minisign_load_keys(AT_FDCWD, TRUST_KEYS_DIR, &run->trust.keys, &run->trust.n_keys);
+    if (r < 0)
+        log_error("hopboot.verify=signed: cannot load the trusted keys in " TRUST_KEYS_DIR " (%s)",
+                  r == -EBADMSG ? "a file there is not a minisign public key" : strerror(-r));
+    else if (run->trust.n_keys == 0)
+        log_error("hopboot.verify=signed: no trusted keys in " TRUST_KEYS_DIR ", so no image can boot");
+    else
+        log_info("hopboot.verify=signed: %zu trusted key%s", run->trust.n_keys, run->trust.n_keys == 1 ? "" : "s");
 }
 
 /* Trial boots write to the card: make sure first that its filesystem is clean.  A card a
@@ -98,6 +118,9 @@ static void check_card(struct run *run)
 static void load_state(struct run *run)
 {
     int r = state_load(run->card.dirfd, &run->state);
+    /* Rollback protection: the newest version the OS confirmed. */
+    if (run->state.floor[0])
+        run->trust.has_floor = version_parse(run->state.floor, strlen(run->state.floor), &run->trust.floor) >= 0;
     if (r == -EBADMSG)
         log_warning("the boot state on the card (" STATE_DIR "/state.a, state.b) is damaged in both copies, "
                     "starting afresh: every image is on trial again");
@@ -129,7 +152,7 @@ static void mount_card(struct run *run, unsigned wait_s, bool required)
     run->card.dirfd = open(BOOT_CARD_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     run->card.device = run->card_device;
     run->card.card_spec = run->card_spec;
-    if (run->card.dirfd >= 0 && run->config->tries > 0)
+    if (run->card.dirfd >= 0)
         load_state(run);
 }
 
@@ -150,7 +173,16 @@ static void boot_from_card(struct run *run)
     else {
         select_order(images, n);
         pipeline_log_candidates("candidates:", images, n);
-        struct obtain obtain = { .fn = obtain_from_card, .ctx = &run->card, .in_ram = false, .trial = true };
+        static const char *const checked[] = {
+            [VERIFY_SHA1] = "sha1 ok", [VERIFY_SHA256] = "sha256 ok", [VERIFY_SIGNED] = "signature ok"
+        };
+        struct obtain obtain = {
+            .fn = obtain_from_card,
+            .ctx = run,
+            .in_ram = run->trust.mode == VERIFY_SIGNED,
+            .trial = true,
+            .checked = checked[run->trust.mode],
+        };
         pipeline_boot_newest(run, &obtain, images, n);
     }
     image_free_array(images, n);
@@ -202,6 +234,9 @@ static int loader_main(void)
         log_warning("early mounts incomplete (%s)", strerror(-r));
     (void)mount_mkdir_p(BOOT_RUN_DIR, 0700);
     read_config(&config);
+    run.trust = (struct trust){ .mode = config.verify, .name = config.name };
+    if (config.verify == VERIFY_SIGNED)
+        load_trusted_keys(&run);
     log_info("hopboot %s, looking for %s images", HOPBOOT_VERSION, config.name);
 
     if (config.rescue)
@@ -211,6 +246,7 @@ static int loader_main(void)
         log_error("no bootable image %s, starting rescue shell",
                   strcmp(config.src, "card") == 0 ? "on the card" : "from any source");
     }
+    trust_done(&run.trust);
     config_done(&config);
     rescue_shell();
 }

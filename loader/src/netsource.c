@@ -70,25 +70,6 @@ static int obtain_from_network(void *ctx, struct image *image, char *path, size_
     return r;
 }
 
-/* The largest image that can be fetched.  While it is handed over it exists four times:
- * the fetched file, its copy in the hand-off initramfs, and kexec_file_load's read buffer
- * and segment copy of that initramfs; the image's kernel is read twice by kexec too.
- * Keep 64 MiB for everything else and 64 MiB for that kernel.  (Measured: with 3 copies
- * assumed, a 224 MiB machine fetched an 11.6 MiB image and then ran out of memory.) */
-static uint64_t max_image_size(void)
-{
-    _cleanup_free_ char *meminfo = NULL;
-    unsigned long long available_kib = 0;
-
-    if (fileio_read_file(AT_FDCWD, "/proc/meminfo", 65536, &meminfo, NULL) < 0)
-        return 0;
-    const char *line = strstr(meminfo, "MemAvailable:");
-    if (!line || sscanf(line, "MemAvailable: %llu kB", &available_kib) != 1)
-        return 0;
-    uint64_t available = (uint64_t)available_kib * 1024, reserve = 128ull << 20;
-    return available > reserve ? (available - reserve) / 4 : 1;
-}
-
 static bool bring_up_network(struct run *run)
 {
     struct net_static ip, *static_ip = NULL;
@@ -163,7 +144,7 @@ void netsource_boot(struct run *run, const struct url *template)
         return;
     }
     fetch_default_options(&options);
-    options.max_size = max_image_size();
+    options.max_size = pipeline_ram_limit();
     if (run->config->ca && trust_extra_ca(run, &options) < 0)
         return;
     if ((r = netboot_list(&u, run->config->name, run->net.ip, &options, &source, &images, &n, error,

@@ -13,6 +13,7 @@
 #include "image.h"
 #include "net.h"
 #include "state.h"
+#include "trust.h"
 
 /* What the pipeline knows while it works through the sources. */
 struct run {
@@ -26,6 +27,7 @@ struct run {
      * the card passed fsck.fat so the state may be written back. */
     struct boot_state state;
     bool card_writable;
+    struct trust trust; /* hopboot.verify= for the card's images */
 };
 
 /* How a candidate becomes a verified local file: on the card it is checked in place, from
@@ -35,7 +37,12 @@ struct obtain {
     void *ctx;
     bool in_ram;
     bool trial; /* the images are the card's: count trial boots (hopboot.tries=) */
+    const char *checked; /* how it was verified, for the booting line; NULL: "sha1 ok" */
 };
+
+/* The largest image this machine can take into RAM (fetched, or checked in signed
+ * mode) and still hand over: about a quarter of what is available.  0 when unknown. */
+uint64_t pipeline_ram_limit(void);
 
 /* Seconds since START (CLOCK_MONOTONIC). */
 double pipeline_seconds_since(const struct timespec *start);

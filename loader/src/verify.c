@@ -20,14 +20,28 @@ static void evp_md_ctx_freep(EVP_MD_CTX **ctx)
     EVP_MD_CTX_free(*ctx);
 }
 
-/* Hash FD to its end; with DST_FD >= 0 also write every block there. */
-static int hash_stream(int fd, int dst_fd, uint8_t ret_digest[SUMS_SHA1_LEN], uint64_t *ret_size)
+static int digest_final(EVP_MD_CTX *ctx, uint8_t *out, unsigned expected_len)
 {
-    _cleanup_(evp_md_ctx_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned int len = 0;
+    uint8_t digest[EVP_MAX_MD_SIZE];
+
+    if (EVP_DigestFinal_ex(ctx, digest, &len) != 1 || len != expected_len)
+        return -ENOTRECOVERABLE;
+    memcpy(out, digest, len);
+    return 0;
+}
+
+int verify_stream(int fd, const struct verify_pass *pass, uint8_t ret_sha1[SUMS_SHA1_LEN],
+                  uint8_t ret_sha256[SUMS_SHA256_LEN], uint64_t *ret_size)
+{
+    _cleanup_(evp_md_ctx_freep) EVP_MD_CTX *sha1 = EVP_MD_CTX_new();
+    _cleanup_(evp_md_ctx_freep) EVP_MD_CTX *sha256 = ret_sha256 ? EVP_MD_CTX_new() : NULL;
     _cleanup_free_ uint8_t *buf = malloc(VERIFY_BLOCK_SIZE);
-    if (!ctx || !buf)
+    int dst_fd = pass ? pass->dst_fd : -1;
+    if (!sha1 || !buf || (ret_sha256 && !sha256))
         return -ENOMEM;
-    if (EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) != 1)
+    if (EVP_DigestInit_ex(sha1, EVP_sha1(), NULL) != 1 ||
+        (sha256 && EVP_DigestInit_ex(sha256, EVP_sha256(), NULL) != 1))
         return -ENOTRECOVERABLE;
 
     uint64_t size = 0;
@@ -41,34 +55,39 @@ static int hash_stream(int fd, int dst_fd, uint8_t ret_digest[SUMS_SHA1_LEN], ui
         }
         if (n == 0)
             break;
-        if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1)
+        if (EVP_DigestUpdate(sha1, buf, (size_t)n) != 1 || (sha256 && EVP_DigestUpdate(sha256, buf, (size_t)n) != 1))
             return -ENOTRECOVERABLE;
+        if (pass && pass->observe) {
+            int r = pass->observe(pass->userdata, buf, (size_t)n);
+            if (r < 0)
+                return r;
+        }
         if (dst_fd >= 0) {
             int r = fileio_write_all(dst_fd, buf, (size_t)n);
             if (r < 0)
                 return r;
         }
         size += (uint64_t)n;
+        if (pass && pass->max_size && size > pass->max_size)
+            return -EFBIG;
     }
-
-    unsigned int digest_len = 0;
-    uint8_t digest[EVP_MAX_MD_SIZE];
-    if (EVP_DigestFinal_ex(ctx, digest, &digest_len) != 1 || digest_len != SUMS_SHA1_LEN)
-        return -ENOTRECOVERABLE;
-    memcpy(ret_digest, digest, SUMS_SHA1_LEN);
-    if (ret_size)
+    int r = digest_final(sha1, ret_sha1, SUMS_SHA1_LEN);
+    if (r >= 0 && sha256)
+        r = digest_final(sha256, ret_sha256, SUMS_SHA256_LEN);
+    if (r >= 0 && ret_size)
         *ret_size = size;
-    return 0;
+    return r;
 }
 
 int verify_sha1_fd(int fd, uint8_t ret_digest[SUMS_SHA1_LEN])
 {
-    return hash_stream(fd, -1, ret_digest, NULL);
+    return verify_stream(fd, NULL, ret_digest, NULL, NULL);
 }
 
 int verify_copy_sha1(int src_fd, int dst_fd, uint8_t ret_digest[SUMS_SHA1_LEN], uint64_t *ret_size)
 {
-    return hash_stream(src_fd, dst_fd, ret_digest, ret_size);
+    struct verify_pass pass = { .dst_fd = dst_fd };
+    return verify_stream(src_fd, &pass, ret_digest, NULL, ret_size);
 }
 
 int verify_file(int dirfd, const char *path, const uint8_t expected[SUMS_SHA1_LEN], uint8_t ret_actual[SUMS_SHA1_LEN])

@@ -4,7 +4,24 @@
 
 #include <stdint.h>
 
+#include <stddef.h>
+
 #include "sums.h"
+
+/* What else one pass over an image does with its bytes besides hashing them. */
+struct verify_pass {
+    int dst_fd;        /* >= 0: copy every byte there (into RAM) */
+    uint64_t max_size; /* > 0: fail with -EFBIG past this many bytes */
+    int (*observe)(void *userdata, const void *data, size_t len); /* e.g. a signature check */
+    void *userdata;
+};
+
+/* Read FD from its current offset to its end once, in large blocks: SHA-1 into ret_sha1,
+ * SHA-256 into ret_sha256 when not NULL, and PASS (may be NULL) for the rest.  Returns 0
+ * with *ret_size (may be NULL) set, or -errno: -EIO etc. for a read error, -EFBIG, the
+ * first negative value of PASS->observe, -ENOMEM, -ENOTRECOVERABLE for libcrypto. */
+int verify_stream(int fd, const struct verify_pass *pass, uint8_t ret_sha1[SUMS_SHA1_LEN],
+                  uint8_t ret_sha256[SUMS_SHA256_LEN], uint64_t *ret_size);
 
 /* Hash FD from its current offset to end of file into ret_digest.
  * Returns 0 or -errno (-EIO for a read error, -ENOMEM, -ENOTRECOVERABLE for libcrypto). */

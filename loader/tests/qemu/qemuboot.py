@@ -693,7 +693,7 @@ class Context:
         staging.mkdir(exist_ok=True)
         return staging / f"{name}-{version}.img"
 
-    def make_card(self, images, *, card="card.img", append="demo.poweroff", keydisk=True, size=None):
+    def make_card(self, images, *, card="card.img", append="demo.poweroff", keydisk=True, size=None, keys=()):
         """images/mkcard a card holding `images` (each with its .sha1 when present).
 
         append: OS arguments for syslinux.cfg ("" or None: none).
@@ -707,6 +707,8 @@ class Context:
             args += ["--append", append]
         if size:
             args += ["--size", str(size)]
+        for key in keys:
+            args += ["--key", Path(key)]
         if keydisk is False:
             args.append("--no-keydisk")
         elif keydisk is not True:

@@ -1,6 +1,7 @@
 /* test-sums.c - parsing .sha1 files in sha1sum format. */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sums.h"
@@ -100,8 +101,31 @@ static void test_index(void)
     CHECK_EQ_INT(sums_index_foreach(control, strlen(control), count_names, &names), -EBADMSG);
 }
 
+/* .sha256 files: the same format with 64 hex digits. */
+static void test_sha256(void)
+{
+    static const char hex[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    uint8_t d[SUMS_SHA256_LEN];
+    char out[2 * SUMS_SHA256_LEN + 1];
+    char text[160];
+
+    snprintf(text, sizeof(text), "%s  %s\n", hex, FILE_NAME);
+    CHECK_EQ_INT(sums_parse_file(text, strlen(text), FILE_NAME, SUMS_SHA256_LEN, d), 0);
+    sums_format_hex_n(d, sizeof(d), out);
+    CHECK_STREQ(out, hex);
+    /* A sha1 line is not a sha256 line, nor the other way round. */
+    CHECK_EQ_INT(sums_parse_file(HEX "  " FILE_NAME "\n", strlen(HEX "  " FILE_NAME "\n"), FILE_NAME, SUMS_SHA256_LEN, d),
+                 -EBADMSG);
+    CHECK_EQ_INT(parse(text, d), -EBADMSG);
+    snprintf(text, sizeof(text), "%.63s  %s\n", hex, FILE_NAME); /* one digit short */
+    CHECK_EQ_INT(sums_parse_file(text, strlen(text), FILE_NAME, SUMS_SHA256_LEN, d), -EBADMSG);
+    CHECK_EQ_INT(sums_parse_file(text, strlen(text), FILE_NAME, 0, d), -EINVAL);
+    CHECK_EQ_INT(sums_parse_file(text, strlen(text), FILE_NAME, SUMS_MAX_LEN + 1, d), -EINVAL);
+}
+
 int main(void)
 {
+    test_sha256();
     test_good();
     test_malformed();
     test_index();

@@ -1,0 +1,166 @@
+/* trust.c - see trust.h. */
+#include "trust.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fileio.h"
+#include "reason.h"
+#include "sums.h"
+#include "verify.h"
+
+static int check_sha256(const struct boot_source *src, struct image *image, char *reason, size_t size)
+{
+    _cleanup_free_ char *sums_file = NULL, *text = NULL;
+    uint8_t expected[SUMS_SHA256_LEN], actual[SUMS_SHA256_LEN], sha1[SUMS_SHA1_LEN];
+    char expected_hex[2 * SUMS_SHA256_LEN + 1], actual_hex[2 * SUMS_SHA256_LEN + 1];
+    size_t len;
+
+    if (asprintf(&sums_file, "%s.sha256", image->file) < 0)
+        return reason_set(reason, size, -ENOMEM, "out of memory");
+    int r = fileio_read_file(src->dirfd, sums_file, SUMS_MAX_FILE_SIZE, &text, &len);
+    if (r == -ENOENT)
+        return reason_set(reason, size, r, "no checksum file %s (hopboot.verify=sha256)", sums_file);
+    if (r == -EFBIG || (r >= 0 && sums_parse_file(text, len, image->file, SUMS_SHA256_LEN, expected) < 0))
+        return reason_set(reason, size, -EBADMSG, "malformed checksum file %s", sums_file);
+    if (r < 0)
+        return reason_set(reason, size, r, "cannot read %s (%s)", sums_file, strerror(-r));
+
+    _cleanup_close_ int fd = openat(src->dirfd, image->file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0 || (r = verify_stream(fd, NULL, sha1, actual, NULL)) < 0)
+        return reason_set(reason, size, fd < 0 ? -errno : r, "cannot read the image (%s)",
+                          strerror(fd < 0 ? errno : -r));
+    if (memcmp(actual, expected, sizeof(actual)) != 0) {
+        sums_format_hex_n(actual, sizeof(actual), actual_hex);
+        sums_format_hex_n(expected, sizeof(expected), expected_hex);
+        return reason_set(reason, size, -EBADMSG, "checksum mismatch (file is %.12s..., %s says %.12s...)",
+                          actual_hex, sums_file, expected_hex);
+    }
+    memcpy(image->sha1, sha1, sizeof(sha1));
+    image->verified = true;
+    return 0;
+}
+
+static void verifier_freep(struct minisign_verifier **v)
+{
+    minisign_verifier_free(*v);
+}
+
+static int feed_verifier(void *userdata, const void *data, size_t len)
+{
+    return minisign_verifier_update(userdata, data, len);
+}
+
+/* The signed trusted comment must name this very file, and its version must not be older
+ * than the floor. */
+static int check_signed_name(const struct trust *t, const struct minisign_signature *sig, const struct image *image,
+                             char *reason, size_t size)
+{
+    const char *name;
+    size_t name_len;
+    struct image signed_image;
+
+    int r = minisign_comment_file(sig->trusted_comment, sig->trusted_comment_len, &name, &name_len);
+    if (r < 0)
+        return reason_set(reason, size, -EBADMSG, "its signature names no file (no file: in the trusted comment)");
+    if (name_len != strlen(image->file) || memcmp(name, image->file, name_len) != 0)
+        return reason_set(reason, size, -EBADMSG, "its signature is for %.*s, not for this file", (int)name_len,
+                          name);
+    if (!t->has_floor)
+        return 0;
+    if (image_from_file_name(t->name, image->file, &signed_image) < 0)
+        return reason_set(reason, size, -EBADMSG, "the signed file name has no version");
+    r = version_compare(&signed_image.version, &t->floor);
+    image_done(&signed_image);
+    if (r < 0)
+        return reason_set(reason, size, -EPERM,
+                          "older than the newest version the OS confirmed (rollback protection)");
+    return 0;
+}
+
+static int check_signed(const struct trust *t, const struct boot_source *src, struct image *image,
+                        const char *ram_path, uint64_t max_size, char *reason, size_t size)
+{
+    _cleanup_free_ char *sig_file = NULL, *text = NULL;
+    _cleanup_(verifier_freep) struct minisign_verifier *verifier = NULL;
+    struct minisign_signature sig;
+    uint8_t sha1[SUMS_SHA1_LEN];
+    char key_id[2 * MINISIGN_KEY_ID_LEN + 1];
+    size_t len;
+
+    if (asprintf(&sig_file, "%s.minisig", image->file) < 0)
+        return reason_set(reason, size, -ENOMEM, "out of memory");
+    int r = fileio_read_file(src->dirfd, sig_file, MINISIGN_SIGNATURE_FILE_MAX, &text, &len);
+    if (r == -ENOENT)
+        return reason_set(reason, size, r, "not signed (no %s; hopboot.verify=signed)", sig_file);
+    if (r == -EFBIG || (r >= 0 && minisign_parse_signature(text, len, &sig) < 0))
+        return reason_set(reason, size, -EBADMSG, "malformed signature file %s", sig_file);
+    if (r < 0)
+        return reason_set(reason, size, r, "cannot read %s (%s)", sig_file, strerror(-r));
+
+    r = minisign_verifier_new(&sig, t->keys, t->n_keys, &verifier);
+    minisign_format_key_id(sig.key_id, key_id);
+    if (r == -ENOKEY)
+        return reason_set(reason, size, r, "signed with key %s, which this loader does not trust", key_id);
+    if (r == -EKEYREJECTED)
+        return reason_set(reason, size, r, "the trusted comment of %s was altered (bad global signature)", sig_file);
+    if (r < 0)
+        return reason_set(reason, size, r, "cannot check %s (%s)", sig_file, strerror(-r));
+    if ((r = check_signed_name(t, &sig, image, reason, size)) < 0)
+        return r;
+
+    /* One pass: the card's bytes into RAM, through the verifier and SHA-1. */
+    struct stat st;
+    _cleanup_close_ int src_fd = openat(src->dirfd, image->file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (src_fd < 0 || fstat(src_fd, &st) < 0)
+        return reason_set(reason, size, -errno, "cannot read the image (%s)", strerror(errno));
+    if (max_size && (uint64_t)st.st_size > max_size)
+        return reason_set(reason, size, -EFBIG, "too large for this machine's RAM (at most %llu MiB fit)",
+                          (unsigned long long)(max_size >> 20));
+    (void)unlink(ram_path);
+    _cleanup_close_ int dst_fd = open(ram_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (dst_fd < 0)
+        return reason_set(reason, size, -errno, "cannot store it in RAM (%s)", strerror(errno));
+    struct verify_pass pass = { .dst_fd = dst_fd, .max_size = max_size, .observe = feed_verifier, .userdata = verifier };
+    r = verify_stream(src_fd, &pass, sha1, NULL, NULL);
+    if (r >= 0)
+        r = minisign_verifier_final(verifier);
+    if (r < 0)
+        (void)unlink(ram_path);
+    if (r == -EFBIG)
+        return reason_set(reason, size, r, "it grew while being read, or its legacy (non-prehashed) signature "
+                                           "covers more than %d MiB", MINISIGN_LEGACY_MAX_SIZE >> 20);
+    if (r == -EKEYREJECTED)
+        return reason_set(reason, size, r, "its bytes do not match the signature by key %s", key_id);
+    if (r < 0)
+        return reason_set(reason, size, r, "cannot copy it into RAM (%s)", strerror(-r));
+    memcpy(image->sha1, sha1, sizeof(sha1));
+    image->verified = true;
+    return 0;
+}
+
+int trust_check_card(const struct trust *t, const struct boot_source *src, struct image *image,
+                     const char *ram_path, uint64_t max_size, char *reason, size_t size)
+{
+    switch (t->mode) {
+    case VERIFY_SHA256:
+        return check_sha256(src, image, reason, size);
+    case VERIFY_SIGNED:
+        return check_signed(t, src, image, ram_path, max_size, reason, size);
+    case VERIFY_SHA1:
+        break;
+    }
+    return boot_verify_card(src, image, reason, size);
+}
+
+void trust_done(struct trust *t)
+{
+    free(t->keys);
+    *t = (struct trust){ 0 };
+}

@@ -1,0 +1,43 @@
+/* trust.h - hopboot.verify=: whether a candidate on the card holds the bytes its maker
+ * made.  sha1 and sha256 compare with NAME.img.sha1 / .sha256 (corruption only: whoever
+ * can write the image can write its checksum); signed checks NAME.img.minisig, a detached
+ * Ed25519 signature in minisign's format, against the public keys built into the
+ * initramfs, and refuses an image older than the newest one the OS confirmed (rollback
+ * protection, from the file name the signature's trusted comment carries).
+ *
+ * In signed mode the image is copied into RAM in the same pass that checks it, and the
+ * RAM copy is what boots (stage 2 gets it inside the hand-off): bytes changed on the card
+ * after the check never reach the OS.  Does not log. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot.h"
+#include "cmdline.h"
+#include "image.h"
+#include "minisign.h"
+#include "version.h"
+
+#define TRUST_KEYS_DIR "/etc/hopboot/keys"
+
+struct trust {
+    enum verify_mode mode;
+    struct minisign_key *keys; /* signed: the trusted keys */
+    size_t n_keys;
+    bool has_floor;            /* signed: refuse versions older than FLOOR */
+    struct version floor;
+    const char *name;          /* hopboot.name=, to read the version of a signed file name */
+};
+
+/* Check IMAGE in SOURCE's directory under T.  Signed mode also copies it into a new file
+ * RAM_PATH, at most MAX_SIZE bytes (0: no limit).  On success image->sha1 (the identity
+ * the boot state uses) and image->verified are set.  On failure writes one phrase into
+ * REASON ("no signature file X.minisig", "checksum mismatch (...)", ...) and returns
+ * -errno. */
+int trust_check_card(const struct trust *t, const struct boot_source *source, struct image *image,
+                     const char *ram_path, uint64_t max_size, char *reason, size_t size);
+
+/* Release the keys. */
+void trust_done(struct trust *t);

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""hopboot.verify=signed boots only images signed by a trusted key, from RAM.
+
+A key pair is made at test time with the real minisign (minisign -G -W), and
+the card's initramfs trusts its public key (images/mkcard --key).  Card,
+newest first, each refused with its own line before Demo-1.1.0 boots:
+  Demo-1.5.0  signed with another key     "signed with key ..., which this
+                                           loader does not trust"
+  Demo-1.4.0  Demo-1.0.0's bytes and signature under another name
+                                          "its signature is for Demo-1.0.0.img"
+  Demo-1.3.0  signed, then one byte changed "its bytes do not match the signature"
+  Demo-1.2.0  a .sha1 but no signature    "not signed (no Demo-1.2.0.img.minisig"
+  Demo-1.1.0  signed by plain `minisign -S` (its default trusted comment)
+  Demo-1.0.0  signed by images/mkimg --sign
+Boot 1: Demo-1.1.0 boots ("signature ok"), loop-mounted by stage 2 from the
+RAM copy that was checked (bytes on the card are not read again), and the OS
+confirms it (hopboot-bless), which makes 1.1.0 the rollback floor.
+Boot 2, Demo-1.1.0 deleted from the card: the validly signed Demo-1.0.0 is
+refused as older than the newest version the OS confirmed (rollback
+protection), and with nothing left the loader starts the rescue shell.
+On the host, minisign -V accepts the signatures mkimg made.
+"""
+
+import shutil
+import sys
+
+sys.dont_write_bytecode = True
+import qemuboot  # noqa: E402
+
+
+def keypair(ctx, name):
+    pub, sec = ctx.workdir / f"{name}.pub", ctx.workdir / f"{name}.key"
+    qemuboot.run_tool(["minisign", "-G", "-W", "-p", pub, "-s", sec], log=ctx.tool_log)
+    return pub, sec
+
+
+def sign(ctx, key, image):
+    qemuboot.run_tool(["minisign", "-S", "-s", key, "-m", image], log=ctx.tool_log)
+
+
+def copy_image(source, target, with_sha1=True):
+    shutil.copyfile(source, target)
+    if with_sha1:
+        qemuboot.write_sha1(target)
+    return target
+
+
+def main(ctx):
+    pub, sec = keypair(ctx, "trusted")
+    _, other = keypair(ctx, "other")
+    staged = ctx.stage_demo("1.1.0")
+    images = ctx.workdir / "images"
+
+    qemuboot.run_script("mkimg", "--rootfs", ctx.artifact("demo/rootfs-1.0.0"), "--name", "Demo", "--version",
+                        "1.0.0", "-o", images, "--sign", sec, build=ctx.build, log=ctx.tool_log)
+    v100 = images / "Demo-1.0.0.img"
+    qemuboot.run_tool(["minisign", "-V", "-p", pub, "-m", v100], log=ctx.tool_log)
+    v110 = staged["1.1.0"]
+    sign(ctx, sec, v110)
+    v120 = copy_image(v110, images / "Demo-1.2.0.img")
+    v130 = copy_image(v110, images / "Demo-1.3.0.img")
+    sign(ctx, sec, v130)
+    qemuboot.corrupt_middle(v130, count=1)
+    v140 = copy_image(v100, images / "Demo-1.4.0.img")
+    shutil.copyfile(f"{v100}.minisig", f"{v140}.minisig")
+    v150 = copy_image(v110, images / "Demo-1.5.0.img")
+    sign(ctx, other, v150)
+
+    card = ctx.make_card([v100, v110, v120, v130, v140, v150], append="demo.poweroff hopboot.verify=signed",
+                         keys=[pub])
+
+    with ctx.boot(card, log="boot1") as q:
+        q.expect(r"hopboot: hopboot\.verify=signed: 1 trusted key\s", qemuboot.LOADER_TIMEOUT)
+        qemuboot.expect_rejected(q, "Demo-1.5.0.img", r"signed with key [0-9A-F]{16}, which this loader does not trust",
+                                 "Demo-1.4.0.img")
+        qemuboot.expect_rejected(q, "Demo-1.4.0.img", r"its signature is for Demo-1\.0\.0\.img, not for this file",
+                                 "Demo-1.3.0.img")
+        qemuboot.expect_rejected(q, "Demo-1.3.0.img", r"its bytes do not match the signature by key [0-9A-F]{16}",
+                                 "Demo-1.2.0.img")
+        qemuboot.expect_rejected(q, "Demo-1.2.0.img", r"not signed \(no Demo-1\.2\.0\.img\.minisig",
+                                 "Demo-1.1.0.img")
+        qemuboot.expect_demo_boot(q, "1.1.0")
+        q.assert_seen(r"hopboot: booting Demo-1\.1\.0 from card \(signature ok,")
+        q.assert_seen(r"hopboot-stage2: root is Demo-1\.1\.0 \(in RAM\) \+ keydisk kd\.img")
+        q.expect(r"hopboot-bless: Demo-1\.1\.0\.img confirmed", qemuboot.DEMO_TIMEOUT)
+        qemuboot.expect_poweroff(q)
+
+    qemuboot.run_tool(["mdel", "-i", f"{card}@@{qemuboot.PARTITION_OFFSET}", "::Demo-1.1.0.img"],
+                      log=ctx.tool_log)
+    with ctx.boot(card, log="boot2") as q:
+        qemuboot.expect_rejected(q, "Demo-1.0.0.img",
+                                 r"older than the newest version the OS confirmed \(rollback protection",
+                                 None)
+        q.expect(r"hopboot: no bootable image on the card, starting rescue shell", qemuboot.LOADER_TIMEOUT)
+        q.expect_not(r"hopboot: booting ")
+
+
+if __name__ == "__main__":
+    sys.exit(qemuboot.run(main, __doc__))
