@@ -123,8 +123,9 @@ int state_parse(const char *text, size_t len, struct boot_state *ret)
     memcpy(buf, text, text_len);
     buf[text_len] = '\0';
 
-    /* "...\nend <8 hex>\n" closes the text; the CRC covers everything before "end". */
-    if (text_len < sizeof(end_tag) + 9 || buf[text_len - 1] != '\n')
+    /* "...\nend <8 hex>\n" closes the text; the CRC covers everything before "end".  The
+     * text leaves room for at least one NUL, as state_format writes it. */
+    if (text_len >= STATE_SLOT_SIZE || text_len < sizeof(end_tag) + 9 || buf[text_len - 1] != '\n')
         return -EBADMSG;
     char *end = buf + text_len - 1 - 8 - (sizeof(end_tag) - 1);
     if (memcmp(end, end_tag, sizeof(end_tag) - 1) != 0)
