@@ -14,13 +14,13 @@
 
 #include "cleanup.h"
 #include "fileio.h"
+#include "verify.h"
 
 #define ALGORITHM_LEN 2
 #define BLAKE2B_512_LEN 64
 #define UNTRUSTED_PREFIX "untrusted comment: "
 #define TRUSTED_PREFIX "trusted comment: "
 /* Read blocks of minisign_verify_fd, as verify.c's. */
-#define READ_BLOCK_SIZE (1024 * 1024)
 /* First allocation for a legacy message; it doubles from there. */
 #define LEGACY_INITIAL_SIZE (64 * 1024)
 
@@ -386,30 +386,24 @@ void minisign_verifier_free(struct minisign_verifier *v)
     free(v);
 }
 
+static int feed(void *userdata, const void *data, size_t len)
+{
+    return minisign_verifier_update(userdata, data, len);
+}
+
 int minisign_verify_fd(int fd, const struct minisign_signature *sig, const struct minisign_key *keys, size_t n_keys)
 {
     _cleanup_(minisign_verifier_freep) struct minisign_verifier *v = NULL;
+    uint8_t sha1[SUMS_SHA1_LEN];
+
     int r = minisign_verifier_new(sig, keys, n_keys, &v);
     if (r < 0)
         return r;
-    _cleanup_free_ uint8_t *buf = malloc(READ_BLOCK_SIZE);
-    if (!buf)
-        return -ENOMEM;
-
-    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    for (;;) {
-        ssize_t n = read(fd, buf, READ_BLOCK_SIZE);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        if (n == 0)
-            break;
-        r = minisign_verifier_update(v, buf, (size_t)n);
-        if (r < 0)
-            return r;
-    }
+    /* The loader's one read loop (verify.c); its SHA-1 is not needed here. */
+    struct verify_pass pass = { .dst_fd = -1, .observe = feed, .userdata = v };
+    r = verify_stream(fd, &pass, sha1, NULL, NULL);
+    if (r < 0)
+        return r;
     return minisign_verifier_final(v);
 }
 
