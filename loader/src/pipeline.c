@@ -166,8 +166,9 @@ void pipeline_boot_newest(struct run *run, const struct obtain *obtain, struct i
         char reason[512], path[512];
 
         int r = obtain->fn(obtain->ctx, &images[i], path, sizeof(path), reason, sizeof(reason));
-        if (r >= 0 && obtain->trial && (r = consult_trial(run, &images[i], &trial, reason, sizeof(reason))) == -EAGAIN &&
-            failed_trial) {
+        if (r >= 0 && obtain->trial)
+            r = consult_trial(run, &images[i], &trial, reason, sizeof(reason));
+        if (r == -EAGAIN && failed_trial) {
             failed_trial[i] = true;
             n_failed_trial++;
         }
