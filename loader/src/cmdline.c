@@ -102,18 +102,54 @@ static int set_string(char **field, const char *value)
     return 0;
 }
 
+/* Digits only: strtoul alone would also take " 5", "+5" and "-1". */
 static int parse_unsigned(const char *value, unsigned max, unsigned *ret)
 {
     char *end;
+    if (value[0] < '0' || value[0] > '9')
+        return -EINVAL;
     errno = 0;
     unsigned long v = strtoul(value, &end, 10);
-    if (errno || end == value || *end || value[0] == '-' || v > max)
+    if (errno || *end || v > max)
         return -EINVAL;
     *ret = (unsigned)v;
     return 0;
 }
 
-static int parse_kexec(struct config *c, const char *value)
+/* An image name: a file name prefix on the card. */
+static bool usable_name(const char *value)
+{
+    return *value && printable(value) && !strchr(value, '/');
+}
+
+/* LABEL=x, UUID=x or /dev/x with a non-empty x: an empty one matches nothing, and waiting
+ * for it would only end in "no boot card found". */
+static bool usable_spec(const char *value)
+{
+    if (!devices_is_spec(value) || !printable(value))
+        return false;
+    return value[value[0] == 'L' ? 6 : 5] != '\0';
+}
+
+static bool usable_keydisk(const char *value)
+{
+    return *value && printable(value) && (!devices_is_spec(value) || usable_spec(value));
+}
+
+/* What the kernel accepts as an interface name (dev_valid_name): 1 to 15 bytes, not "." or
+ * "..", no '/', ':' or white space. */
+static bool usable_netdev(const char *value)
+{
+    size_t len = strlen(value);
+    return len >= 1 && len <= 15 && strcmp(value, ".") != 0 && strcmp(value, "..") != 0 && printable(value) &&
+           !strpbrk(value, "/: \t\n\r\v\f");
+}
+
+/* Warn that WORD's VALUE is not usable (WHY; "missing value" when it is empty) and which
+ * value stays in effect: the default, or what an earlier word set. */
+#define BAD_VALUE(why, fmt, ...) warn(c, "%s: %s, using " fmt, word, *value ? (why) : "missing value", __VA_ARGS__)
+
+static int parse_kexec(struct config *c, const char *word, const char *value)
 {
     static const char *const names[] = {
         [KEXEC_METHOD_AUTO] = "auto",
@@ -125,10 +161,10 @@ static int parse_kexec(struct config *c, const char *value)
             c->kexec = (enum kexec_method)i;
             return 0;
         }
-    return warn(c, "hopboot.kexec=%s: expected auto, syscall or tools; using auto", value);
+    return BAD_VALUE("expected auto, syscall or tools", "%s", names[c->kexec]);
 }
 
-static int parse_verify(struct config *c, const char *value)
+static int parse_verify(struct config *c, const char *word, const char *value)
 {
     static const char *const names[] = {
         [VERIFY_SHA1] = "sha1",
@@ -140,54 +176,66 @@ static int parse_verify(struct config *c, const char *value)
             c->verify = (enum verify_mode)i;
             return 0;
         }
-    /* Like every other key: warn and keep the default.  The line says it plainly, since a
-     * typo in a stricter policy means a weaker check. */
-    return warn(c, "hopboot.verify=%s: expected sha1, sha256 or signed; using sha1", value);
+    /* Like every other key: warn and keep the value in effect.  The line says it plainly,
+     * since a typo in a stricter policy means a weaker check. */
+    return BAD_VALUE("expected sha1, sha256 or signed", "%s", names[c->verify]);
 }
 
-/* One hopboot.KEY[=VALUE] word.  KEY points past "hopboot.". */
+/* One hopboot.KEY[=VALUE] word.  KEY points past "hopboot.".  Every problem is one warning
+ * naming the word; a bad or missing value keeps the value in effect and says which. */
 static int parse_hopboot_key(struct config *c, const char *word, const char *key)
 {
     const char *eq = strchr(key, '=');
     size_t key_len = eq ? (size_t)(eq - key) : strlen(key);
-    const char *value = eq ? eq + 1 : NULL;
+    const char *value = eq ? eq + 1 : "";
     unsigned number;
 
 #define IS(k) (key_len == strlen(k) && strncmp(key, k, key_len) == 0)
-    if (IS("rescue") && !value)
+    if (IS("rescue")) {
+        if (eq)
+            return warn(c, "%s: hopboot.rescue takes no value, ignored", word);
         c->rescue = true;
-    else if (!value || !*value)
-        return warn(c, "%s: unknown key or missing value, ignored", word);
-    else if (IS("name"))
-        return strchr(value, '/') ? warn(c, "%s: a name cannot contain '/', ignored", word)
-                                  : set_string(&c->name, value);
+    } else if (IS("name"))
+        return usable_name(value) ? set_string(&c->name, value)
+                                  : BAD_VALUE("a name cannot contain '/' or control characters", "%s", c->name);
     else if (IS("card"))
-        return devices_is_spec(value) ? set_string(&c->card, value)
-                                      : warn(c, "%s: expected LABEL=, UUID= or /dev/, ignored", word);
+        return usable_spec(value) ? set_string(&c->card, value)
+                                  : BAD_VALUE("expected LABEL=NAME, UUID=UUID or /dev/NAME", "%s",
+                                              c->card ? c->card : "the vfat partition holding syslinux.cfg");
     else if (IS("keydisk"))
-        return printable(value) ? set_string(&c->keydisk, value) : warn(c, "%s: not a usable name, ignored", word);
+        return usable_keydisk(value)
+                   ? set_string(&c->keydisk, value)
+                   : BAD_VALUE("expected a file on the card, LABEL=NAME, UUID=UUID, /dev/NAME or none", "%s",
+                               c->keydisk);
     else if (IS("src"))
-        return set_string(&c->src, value);
+        return *value && printable(value) ? set_string(&c->src, value)
+                                          : BAD_VALUE("not a list of sources", "%s", c->src);
     else if (IS("netdev"))
-        return set_string(&c->netdev, value);
+        return usable_netdev(value) ? set_string(&c->netdev, value)
+                                    : BAD_VALUE("not an interface name", "%s",
+                                                c->netdev ? c->netdev : "the first interface with a link");
     else if (IS("ca"))
-        return printable(value) ? set_string(&c->ca, value) : warn(c, "%s: not a usable name, ignored", word);
+        return *value && printable(value) ? set_string(&c->ca, value)
+                                          : BAD_VALUE("not a usable file name", "%s",
+                                                      c->ca ? c->ca : "no extra certificates");
     else if (IS("kexec"))
-        return parse_kexec(c, value);
+        return parse_kexec(c, word, value);
     else if (IS("wait")) {
         if (parse_unsigned(value, 3600, &number) < 0)
-            return warn(c, "%s: expected seconds (0-3600), ignored", word);
+            return BAD_VALUE("expected seconds (0-3600)", "%u", c->wait_seconds);
         c->wait_seconds = number;
     } else if (IS("tries")) {
-        if (parse_unsigned(value, STATE_MAX_TRIES, &number) < 0)
-            return warn(c, "%s: expected a number of trial boots (0-%d), using %u", word, STATE_MAX_TRIES,
-                        c->tries);
+        if (parse_unsigned(value, STATE_MAX_TRIES, &number) < 0) {
+            char why[64];
+            snprintf(why, sizeof(why), "expected a number of trial boots (0-%d)", STATE_MAX_TRIES);
+            return BAD_VALUE(why, "%u", c->tries);
+        }
         c->tries = number;
     } else if (IS("verify"))
-        return parse_verify(c, value);
+        return parse_verify(c, word, value);
     else if (IS("loglevel")) {
         if (parse_unsigned(value, LOG_DEBUG, &number) < 0)
-            return warn(c, "%s: expected a level 0-7, ignored", word);
+            return BAD_VALUE("expected a level 0-7", "%d", c->log_level);
         c->log_level = (int)number;
     } else if (IS("booted") || IS("from"))
         return 0; /* set by a previous hopboot for its OS; never ours to read */

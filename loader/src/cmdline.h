@@ -49,7 +49,9 @@ int cmdline_split(const char *text, char ***ret_words, size_t *ret_n);
 /* Parse a kernel command line into *ret, starting from the defaults (DEFAULT_NAME, card
  * auto, keydisk kd.img, source card, level info, 15 s wait, kexec auto).  syslinux's own BOOT_IMAGE= and
  * initrd= and the initramfs-only rdinit= are dropped; other words go to os_args.
- * Unknown hopboot.* keys and bad values become warnings and keep the default.
+ * Unknown hopboot.* keys and bad or missing values become one warning each, naming the
+ * word and, for a bad value, the value kept instead: the default, or what an earlier word
+ * set ("hopboot.wait=soon: expected seconds (0-3600), using 15").
  * Returns 0 or -ENOMEM; free with config_done(). */
 int cmdline_parse(const char *text, const char *default_name, struct config *ret);
 

@@ -159,13 +159,17 @@ static void mount_card(struct run *run, unsigned wait_s, bool required)
 static void boot_from_card(struct run *run)
 {
     struct image *images = NULL;
-    size_t n = 0;
+    struct scan_ignored *ignored = NULL;
+    size_t n = 0, n_ignored = 0;
 
     if (run->card.dirfd < 0) {
         log_error("no card to boot from");
         return;
     }
-    int r = scan_directory(run->card.dirfd, run->config->name, &images, &n);
+    int r = scan_directory_report(run->card.dirfd, run->config->name, &images, &n, &ignored, &n_ignored);
+    for (size_t i = 0; r >= 0 && i < n_ignored; i++)
+        log_warning("%s: %s, ignored", ignored[i].file, ignored[i].reason);
+    scan_ignored_free_array(ignored, n_ignored);
     if (r < 0)
         log_error("cannot list the card (%s)", strerror(-r));
     else if (n == 0)

@@ -26,11 +26,14 @@ double pipeline_seconds_since(const struct timespec *start)
 void pipeline_log_candidates(const char *what, const struct image *images, size_t n)
 {
     char line[900];
-    size_t len = 0;
+    size_t len = 0, shown = 0;
 
     line[0] = '\0';
-    for (size_t i = 0; i < n && len < sizeof(line); i++)
-        len += (size_t)snprintf(line + len, sizeof(line) - len, " %s", images[i].file);
+    /* Whole names only; a card with very many images gets a count instead of the rest. */
+    for (; shown < n && len + 1 + strlen(images[shown].file) + 32 < sizeof(line); shown++)
+        len += (size_t)snprintf(line + len, sizeof(line) - len, " %s", images[shown].file);
+    if (shown < n)
+        snprintf(line + len, sizeof(line) - len, " ... (%zu in all)", n);
     log_info("%s%s", what, line);
 }
 

@@ -144,6 +144,13 @@ static bool printable(const char *s)
     return true;
 }
 
+/* LABEL=x, UUID=x or /dev/x with something for x. */
+static bool usable_spec(const char *value)
+{
+    size_t prefix = strncmp(value, "LABEL=", 6) == 0 ? 6 : 5;
+    return devices_is_spec(value) && printable(value) && value[prefix] != '\0';
+}
+
 static bool digits(const char *s)
 {
     return *s && strspn(s, "0123456789") == strlen(s);
@@ -193,14 +200,19 @@ static void expect_hopboot_key(struct expected *e, const char *word)
     else if (!value || !*value)
         ok = false;
     else if (IS("name")) {
-        ok = !strchr(value, '/');
+        ok = !strchr(value, '/') && printable(value);
         if (ok)
             e->name = value;
     }
     else if (IS("card"))
-        ok = devices_is_spec(value);
-    else if (IS("keydisk") || IS("ca"))
+        ok = usable_spec(value);
+    else if (IS("keydisk"))
+        ok = printable(value) && (!devices_is_spec(value) || usable_spec(value));
+    else if (IS("ca"))
         ok = printable(value);
+    else if (IS("netdev"))
+        ok = strlen(value) <= 15 && strcmp(value, ".") != 0 && strcmp(value, "..") != 0 && printable(value) &&
+             !strpbrk(value, "/: ");
     else if (IS("src"))
         e->src = value;
     else if (IS("kexec")) {
@@ -230,7 +242,7 @@ static void expect_hopboot_key(struct expected *e, const char *word)
     } else if (IS("loglevel")) {
         if ((ok = number(value, LOG_DEBUG, &x, &e->exact_level)))
             e->log_level = (int)x;
-    } else if (!IS("netdev") && !IS("booted") && !IS("from"))
+    } else if (!IS("booted") && !IS("from"))
         ok = false;
 #undef IS
     e->warnings += !ok;

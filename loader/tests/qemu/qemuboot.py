@@ -572,7 +572,8 @@ def expect_rejected(q, image, reason, next_image=None, timeout=LOADER_TIMEOUT):
     With next_image None the line must end in ", no more images".
     """
     then = f"trying {_v(next_image)}" if next_image else "no more images"
-    return q.expect(rf"hopboot: {_v(image)}: {reason}\b[^\n]*, {then}\s", timeout)
+    # (?![\w]) rather than \b: a reason may end in ")" or "...".
+    return q.expect(rf"hopboot: {_v(image)}: {reason}(?!\w)[^\n]*, {then}\s", timeout)
 
 
 def expect_demo_boot(q, version, *, poweroff=True, source="card", name=DEMO_NAME,

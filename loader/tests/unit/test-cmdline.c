@@ -113,14 +113,15 @@ static void test_bad_values(void)
                                "Demo", &c),
                  0);
     CHECK_EQ_INT(c.n_warnings, 11);
-    CHECK_STREQ(c.warnings[9], "hopboot.card=sda1: expected LABEL=, UUID= or /dev/, ignored");
+    CHECK_STREQ(c.warnings[9], "hopboot.card=sda1: expected LABEL=NAME, UUID=UUID or /dev/NAME, using the vfat "
+                                "partition holding syslinux.cfg");
     CHECK(c.card == NULL);
     CHECK_STREQ(c.keydisk, "kd.img");
     CHECK_STREQ(c.warnings[0], "hopboot.frobnicate=1: unknown key, ignored");
-    CHECK_STREQ(c.warnings[1], "hopboot.wait=soon: expected seconds (0-3600), ignored");
-    CHECK_STREQ(c.warnings[4], "hopboot.kexec=magic: expected auto, syscall or tools; using auto");
-    CHECK_STREQ(c.warnings[5], "hopboot.name=a/b: a name cannot contain '/', ignored");
-    CHECK_STREQ(c.warnings[7], "hopboot.card: unknown key or missing value, ignored");
+    CHECK_STREQ(c.warnings[1], "hopboot.wait=soon: expected seconds (0-3600), using 15");
+    CHECK_STREQ(c.warnings[4], "hopboot.kexec=magic: expected auto, syscall or tools, using auto");
+    CHECK_STREQ(c.warnings[5], "hopboot.name=a/b: a name cannot contain '/' or control characters, using Demo");
+    CHECK_STREQ(c.warnings[7], "hopboot.card: missing value, using the vfat partition holding syslinux.cfg");
     /* Bad values keep the defaults. */
     CHECK_STREQ(c.name, "Demo");
     CHECK_EQ_INT(c.wait_seconds, 15);
@@ -149,7 +150,112 @@ static void test_network_keys(void)
     CHECK_STREQ(c.ip, "10.0.2.15::10.0.2.2:255.255.255.0::eth1:off");
     CHECK_EQ_INT(c.n_os_args, 1); /* ip= is the OS's too */
     CHECK_EQ_INT(c.n_warnings, 1);
-    CHECK_STREQ(c.warnings[0], "hopboot.ca=a\tb: not a usable name, ignored");
+    CHECK_STREQ(c.warnings[0], "hopboot.ca=a\tb: not a usable file name, using /etc/my-ca.pem");
+    config_done(&c);
+}
+
+/* The bad-input matrix: every hopboot.* key with a malformed value, each giving exactly one
+ * warning that names the word and the value kept, in the order of the words.  The same
+ * line is what tests/qemu/test_bad_cmdline.py puts on a card. */
+static void test_every_key_malformed(void)
+{
+    static const struct {
+        const char *word, *warning;
+    } cases[] = {
+        { "hopboot.name=a/b", "hopboot.name=a/b: a name cannot contain '/' or control characters, using Demo" },
+        { "hopboot.name=", "hopboot.name=: missing value, using Demo" },
+        { "hopboot.card=LABEL=", "hopboot.card=LABEL=: expected LABEL=NAME, UUID=UUID or /dev/NAME, using the vfat "
+                                 "partition holding syslinux.cfg" },
+        { "hopboot.card=/dev/", "hopboot.card=/dev/: expected LABEL=NAME, UUID=UUID or /dev/NAME, using the vfat "
+                                "partition holding syslinux.cfg" },
+        { "hopboot.keydisk=UUID=", "hopboot.keydisk=UUID=: expected a file on the card, LABEL=NAME, UUID=UUID, "
+                                   "/dev/NAME or none, using kd.img" },
+        { "hopboot.keydisk=", "hopboot.keydisk=: missing value, using kd.img" },
+        { "hopboot.src=", "hopboot.src=: missing value, using card" },
+        { "hopboot.netdev=eth0/1", "hopboot.netdev=eth0/1: not an interface name, using the first interface with a "
+                                   "link" },
+        { "hopboot.netdev=averyveryverylongname",
+          "hopboot.netdev=averyveryverylongname: not an interface name, using the first interface with a link" },
+        { "hopboot.netdev=..", "hopboot.netdev=..: not an interface name, using the first interface with a link" },
+        { "hopboot.netdev=eth0:1", "hopboot.netdev=eth0:1: not an interface name, using the first interface with a "
+                                   "link" },
+        { "hopboot.ca=", "hopboot.ca=: missing value, using no extra certificates" },
+        { "hopboot.kexec=Tools", "hopboot.kexec=Tools: expected auto, syscall or tools, using auto" },
+        { "hopboot.wait=+5", "hopboot.wait=+5: expected seconds (0-3600), using 15" },
+        { "\"hopboot.wait= 5\"", "hopboot.wait= 5: expected seconds (0-3600), using 15" },
+        { "hopboot.wait=3601", "hopboot.wait=3601: expected seconds (0-3600), using 15" },
+        { "hopboot.wait=99999999999999999999", "hopboot.wait=99999999999999999999: expected seconds (0-3600), using 15" },
+        { "hopboot.wait=0x10", "hopboot.wait=0x10: expected seconds (0-3600), using 15" },
+        { "hopboot.wait", "hopboot.wait: missing value, using 15" },
+        { "hopboot.tries=many", "hopboot.tries=many: expected a number of trial boots (0-100), using 3" },
+        { "hopboot.tries=101", "hopboot.tries=101: expected a number of trial boots (0-100), using 3" },
+        { "hopboot.verify=md5", "hopboot.verify=md5: expected sha1, sha256 or signed, using sha1" },
+        { "hopboot.verify=", "hopboot.verify=: missing value, using sha1" },
+        { "hopboot.loglevel=-1", "hopboot.loglevel=-1: expected a level 0-7, using 6" },
+        { "hopboot.loglevel=8", "hopboot.loglevel=8: expected a level 0-7, using 6" },
+        { "hopboot.rescue=yes", "hopboot.rescue=yes: hopboot.rescue takes no value, ignored" },
+        { "hopboot.rescue=", "hopboot.rescue=: hopboot.rescue takes no value, ignored" },
+        { "hopboot.Name=Other", "hopboot.Name=Other: unknown key, ignored" },
+        { "hopboot.", "hopboot.: unknown key, ignored" },
+        { "hopboot.=x", "hopboot.=x: unknown key, ignored" },
+    };
+    char line[4096] = "";
+    struct config c;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        strcat(line, cases[i].word);
+        strcat(line, " ");
+    }
+    strcat(line, "hopboot.booted=junk hopboot.from= demo.poweroff");
+    CHECK_EQ_INT(cmdline_parse(line, "Demo", &c), 0);
+    CHECK_EQ_INT(c.n_warnings, sizeof(cases) / sizeof(cases[0]));
+    for (size_t i = 0; i < c.n_warnings && i < sizeof(cases) / sizeof(cases[0]); i++)
+        CHECK_STREQ(c.warnings[i], cases[i].warning);
+    /* Every default kept; no loader key reaches the OS. */
+    CHECK_STREQ(c.name, "Demo");
+    CHECK(c.card == NULL);
+    CHECK_STREQ(c.keydisk, "kd.img");
+    CHECK_STREQ(c.src, "card");
+    CHECK(c.netdev == NULL && c.ca == NULL);
+    CHECK(!c.rescue);
+    CHECK_EQ_INT(c.kexec, KEXEC_METHOD_AUTO);
+    CHECK_EQ_INT(c.wait_seconds, 15);
+    CHECK_EQ_INT(c.tries, 3);
+    CHECK_EQ_INT(c.verify, VERIFY_SHA1);
+    CHECK_EQ_INT(c.log_level, LOG_INFO);
+    CHECK_EQ_INT(c.n_os_args, 1);
+    CHECK_STREQ(c.os_args[0], "demo.poweroff");
+    config_done(&c);
+
+    /* A bad value after a good one keeps the good one, and says so. */
+    CHECK_EQ_INT(cmdline_parse("hopboot.wait=3 hopboot.wait=x hopboot.kexec=tools hopboot.kexec=x hopboot.netdev=eth1 "
+                               "hopboot.netdev=a/b hopboot.card=LABEL=C hopboot.card=x quiet hopboot.loglevel=x "
+                               "hopboot.verify=signed hopboot.verify=sha-256",
+                               "Demo", &c),
+                 0);
+    CHECK_EQ_INT(c.n_warnings, 6);
+    CHECK_STREQ(c.warnings[0], "hopboot.wait=x: expected seconds (0-3600), using 3");
+    CHECK_STREQ(c.warnings[1], "hopboot.kexec=x: expected auto, syscall or tools, using tools");
+    CHECK_STREQ(c.warnings[2], "hopboot.netdev=a/b: not an interface name, using eth1");
+    CHECK_STREQ(c.warnings[3], "hopboot.card=x: expected LABEL=NAME, UUID=UUID or /dev/NAME, using LABEL=C");
+    CHECK_STREQ(c.warnings[4], "hopboot.loglevel=x: expected a level 0-7, using 4");
+    /* A typo after a stricter policy keeps the stricter one, and says so. */
+    CHECK_STREQ(c.warnings[5], "hopboot.verify=sha-256: expected sha1, sha256 or signed, using signed");
+    CHECK_EQ_INT(c.verify, VERIFY_SIGNED);
+    config_done(&c);
+
+    /* The edges that are fine. */
+    CHECK_EQ_INT(cmdline_parse("hopboot.wait=0 hopboot.wait=0003600 hopboot.loglevel=0 hopboot.netdev=enp0s31f6xyzab "
+                               "hopboot.card=/dev/sda1 hopboot.keydisk=LABEL=KD \"hopboot.name=My OS\"",
+                               "Demo", &c),
+                 0);
+    CHECK_EQ_INT(c.n_warnings, 0);
+    CHECK_EQ_INT(c.wait_seconds, 3600);
+    CHECK_EQ_INT(c.log_level, 0);
+    CHECK_STREQ(c.netdev, "enp0s31f6xyzab");
+    CHECK_STREQ(c.card, "/dev/sda1");
+    CHECK_STREQ(c.keydisk, "LABEL=KD");
+    CHECK_STREQ(c.name, "My OS");
     config_done(&c);
 }
 
@@ -195,5 +301,6 @@ int main(void)
     test_defaults();
     test_keys();
     test_bad_values();
+    test_every_key_malformed();
     return TEST_RESULT();
 }

@@ -123,11 +123,70 @@ static void test_sha256(void)
     CHECK_EQ_INT(sums_parse_file(text, strlen(text), FILE_NAME, SUMS_MAX_LEN + 1, d), -EINVAL);
 }
 
+/* The bad-sums matrix beyond test_malformed: each way a .sha1 on a card goes wrong. */
+static void test_bad_sums(void)
+{
+    static const char *const bad[] = {
+        "da39a3ee5e6b4b0d3255bfef95601890afd8070  " FILE_NAME "\n",      /* 39 digits */
+        "da39a3ee5e6b4b0d3255bfef95601890afd8070g  " FILE_NAME "\n",     /* non-hex last digit */
+        "da39a3ee5e6b4b0d3255bfef95601890afd8070\xc3\xa9  " FILE_NAME "\n", /* non-ASCII */
+        " " HEX "  " FILE_NAME "\n",                                     /* leading space */
+        "\xef\xbb\xbf" HEX "  " FILE_NAME "\n",                          /* UTF-8 BOM (Notepad) */
+        HEX "  demo-1.1.0.img\n",                                        /* case of the name */
+        HEX "  " FILE_NAME ".sha1\n",
+        HEX "  Demo-1.1.0\n",
+        HEX "  \n",                                                      /* no name */
+        HEX "\n",
+        HEX,
+        HEX "  " FILE_NAME "\n" HEX "  Demo-1.0.0.img\n",                /* two entries, two files */
+        HEX "  Demo-1.0.0.img\n" HEX "  " FILE_NAME "\n",
+        "\n" HEX "  " FILE_NAME "\n",                                    /* empty first line */
+        "   \n",
+        "\r\n",
+        HEX "  " FILE_NAME "\r\r\n",
+    };
+    uint8_t d[SUMS_SHA1_LEN];
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int r = parse(bad[i], d);
+        if (r != -EBADMSG)
+            fprintf(stderr, "bad sums case %zu accepted\n", i);
+        CHECK_EQ_INT(r, -EBADMSG);
+    }
+    /* A trailing NUL counted in the length is a second line's worth of junk. */
+    static const char nul_end[] = HEX "  " FILE_NAME "\n";
+    CHECK_EQ_INT(sums_parse_sha1_file(nul_end, sizeof(nul_end), FILE_NAME, d), -EBADMSG);
+
+    /* Huge: a good line followed by 4 KiB of spaces, or one 8 KiB line, is not one line
+     * for this file.  (The card never hands more than SUMS_MAX_FILE_SIZE bytes to the
+     * parser: boot.c reads at most that and calls a larger file malformed.) */
+    static char huge[8193];
+    snprintf(huge, sizeof(huge), "%s  %s\n", HEX, FILE_NAME);
+    memset(huge + strlen(huge), ' ', 4096);
+    CHECK_EQ_INT(sums_parse_sha1_file(huge, strlen(huge), FILE_NAME, d), -EBADMSG);
+    memset(huge, 'a', sizeof(huge) - 1);
+    CHECK_EQ_INT(sums_parse_sha1_file(huge, sizeof(huge) - 1, FILE_NAME, d), -EBADMSG);
+    /* Exactly the largest file accepted: one line, the name padded out... is another name. */
+    CHECK(strlen(HEX "  " FILE_NAME "\n") < SUMS_MAX_FILE_SIZE);
+
+    /* A 250-character image name (the longest whose .sha1 still fits vfat's 255) is fine. */
+    char name[251], line[400];
+    memset(name, '0', 250);
+    memcpy(name, "Demo-", 5);
+    strcpy(name + 250 - strlen("1.9.0.img"), "1.9.0.img");
+    snprintf(line, sizeof(line), "%s  %s\n", HEX, name);
+    CHECK_EQ_INT(sums_parse_sha1_file(line, strlen(line), name, d), 0);
+    /* A name with spaces and non-ASCII, as sha1sum writes it (no escaping needed). */
+    snprintf(line, sizeof(line), "%s  %s\n", HEX, "Demo-1.5.0 (copy) \xc3\xbc.img");
+    CHECK_EQ_INT(sums_parse_sha1_file(line, strlen(line), "Demo-1.5.0 (copy) \xc3\xbc.img", d), 0);
+}
+
 int main(void)
 {
     test_sha256();
     test_good();
     test_malformed();
     test_index();
+    test_bad_sums();
     return TEST_RESULT();
 }

@@ -63,10 +63,45 @@ static void test_order(void)
     CHECK(cmp("4294967295", "4294967294") > 0);
 }
 
+/* The bad-name matrix at the parser: spaces, non-ASCII digits, long runs of digits. */
+static void test_bad_names(void)
+{
+    static const char *const junk[] = {
+        "1.5.0 (copy)", "1.5.0 - Copy", "1 .2", "1. 2", "1.8.0\xc3\xbc", "\xef\xbc\x91.\xef\xbc\x92", "\xd9\xa1.2",
+        "1.2\t", "1,2", "1_2", "1.2.", "0x10", "1e3", "\xc2\xb2",
+    };
+    struct version v = { .n_parts = 42 };
+    for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+        int r = version_parse(junk[i], strlen(junk[i]), &v);
+        if (r != -EINVAL)
+            fprintf(stderr, "\"%s\": %d, expected -EINVAL\n", junk[i], r);
+        CHECK_EQ_INT(r, -EINVAL);
+    }
+    CHECK_EQ_INT(v.n_parts, 42);
+    /* An embedded NUL within LEN is not a digit. */
+    CHECK_EQ_INT(version_parse("1.\0002", 4, &v), -EINVAL);
+
+    /* 240 leading zeros are still the number 1: only values overflow, not lengths. */
+    char zeros[260];
+    memset(zeros, '0', 240);
+    strcpy(zeros + 240, "1.2.0");
+    v = parse_ok(zeros);
+    CHECK_EQ_INT(v.n_parts, 3);
+    CHECK_EQ_INT(v.part[0], 1);
+    /* 246 nines overflow. */
+    char nines[250];
+    memset(nines, '9', 246);
+    CHECK_EQ_INT(version_parse(nines, 246, &v), -ERANGE);
+    /* Too many parts, however small, is -ERANGE; a ninth part that is no number is -EINVAL. */
+    CHECK_EQ_INT(version_parse("0.0.0.0.0.0.0.0.0", 17, &v), -ERANGE);
+    CHECK_EQ_INT(version_parse("1.1.1.1.1.1.1.1.x", 17, &v), -EINVAL);
+}
+
 int main(void)
 {
     test_parse();
     test_bad();
     test_order();
+    test_bad_names();
     return TEST_RESULT();
 }
