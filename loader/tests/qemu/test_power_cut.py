@@ -4,9 +4,10 @@
 Card: Demo-1.0.0 (+ .sha1) and, under incoming/, Demo-1.1.0 (+ .sha1); the
 loader counts trial boots (hopboot.tries=3, the default).  The OS blesses its
 boot, then runs soak.sh from the card (demo.run=): it copies the upgrade
-incoming/Demo-1.1.0.img and its .sha1 onto the card (giving it a new trial with
-hopboot-bless --retry) when it is not there, and deletes it when it is, as a
-user upgrading and falling back would.
+incoming/Demo-1.1.0.img onto the card with 16 random bytes appended (a new
+build each time, so the next boot has it on trial) and writes its .sha1 when it
+is not there, and deletes both when it is, as a user upgrading and falling back
+would.
 
 Each cycle picks, from a seeded random generator (the seed and every choice
 are logged), one moment to kill QEMU with SIGKILL, the closest a test gets to
@@ -43,9 +44,11 @@ if [ -e Demo-1.1.0.img ]; then
 	rm -f Demo-1.1.0.img.sha1 Demo-1.1.0.img
 else
 	echo "SOAK copy"
+	# A build of its own each time (squashfs ignores bytes past its end), so the next
+	# boot puts it on trial and writes the counter: the image, then its .sha1.
 	cp incoming/Demo-1.1.0.img Demo-1.1.0.img
-	cp incoming/Demo-1.1.0.img.sha1 Demo-1.1.0.img.sha1
-	hopboot-bless --retry Demo-1.1.0.img
+	head -c 16 /dev/urandom >>Demo-1.1.0.img
+	sha1sum Demo-1.1.0.img >Demo-1.1.0.img.sha1
 fi
 sync
 echo "SOAK done"
@@ -67,7 +70,7 @@ def make_soak_card(ctx):
     # Each power cut during a copy may leave lost clusters, which fsck.fat -a saves as
     # FSCKnnnn.REC files: a long soak needs the room.
     card = ctx.make_card([images["1.0.0"]], append="demo.poweroff demo.run=/media/card/soak.sh",
-                         size=64 if ctx.args.cycles <= 10 else 1024)
+                         size=None if ctx.args.cycles <= 10 else 1024)
     script = ctx.workdir / "soak.sh"
     script.write_text(SOAK_SCRIPT)
     target = f"{card}@@{qemuboot.PARTITION_OFFSET}"
@@ -113,6 +116,7 @@ def cycle(ctx, card, number, rng, stats):
                 kill_after(q, delay)
                 check_no_rescue(q)
                 stats["kills"] += 1
+                stats["cuts"]["trial"] += 1
                 return after_loader_cut(ctx, card, number, stats)
             qemuboot.note(f"cycle {number}: nothing on trial this boot, cutting during the copy instead")
             moment = "copy"
@@ -134,6 +138,7 @@ def cycle(ctx, card, number, rng, stats):
         qemuboot.note(f"cycle {number}: {label} booted, cut {delay * 1000:.0f} ms into '{moment}'")
         kill_after(q, delay)
         stats["kills"] += 1
+        stats["cuts"][moment] += 1
         check_no_rescue(q)
 
 
@@ -151,6 +156,7 @@ def main(ctx):
     qemuboot.note(f"seed {seed} (rerun with --seed {seed}), {ctx.args.cycles} cycles")
     rng = random.Random(seed)
     stats = {"seed": seed, "cycles": 0, "kills": 0, "moments": dict.fromkeys(MOMENTS, 0), "booted": {},
+             "cuts": dict.fromkeys(MOMENTS[:-1], 0),
              "fsck_repairs": 0, "unbootable": 0}
     card = make_soak_card(ctx)
     start = time.monotonic()
