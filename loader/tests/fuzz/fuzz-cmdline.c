@@ -213,8 +213,11 @@ static void expect_hopboot_key(struct expected *e, const char *word)
     else if (IS("netdev"))
         ok = strlen(value) <= 15 && strcmp(value, ".") != 0 && strcmp(value, "..") != 0 && printable(value) &&
              !strpbrk(value, "/: ");
-    else if (IS("src"))
-        e->src = value;
+    else if (IS("src")) {
+        ok = printable(value); /* a URL list with control characters is not one */
+        if (ok)
+            e->src = value;
+    }
     else if (IS("kexec")) {
         if (strcmp(value, "auto") == 0)
             e->kexec = KEXEC_METHOD_AUTO;
