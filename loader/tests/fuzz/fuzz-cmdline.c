@@ -195,7 +195,9 @@ static void expect_hopboot_key(struct expected *e, const char *word)
     bool ok = true;
 
 #define IS(k) (key_len == strlen(k) && strncmp(key, k, key_len) == 0)
-    if (IS("rescue") && !value)
+    if (IS("booted") || IS("from"))
+        ok = true; /* a previous hopboot's words for its OS, whatever their value: never read */
+    else if (IS("rescue") && !value)
         e->rescue = true;
     else if (!value || !*value)
         ok = false;
@@ -245,7 +247,7 @@ static void expect_hopboot_key(struct expected *e, const char *word)
     } else if (IS("loglevel")) {
         if ((ok = number(value, LOG_DEBUG, &x, &e->exact_level)))
             e->log_level = (int)x;
-    } else if (!IS("booted") && !IS("from"))
+    } else
         ok = false;
 #undef IS
     e->warnings += !ok;
