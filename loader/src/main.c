@@ -78,7 +78,10 @@ static int obtain_from_card(void *ctx, struct image *image, char *path, size_t p
     const struct run *run = ctx;
     bool in_ram = run->trust.mode == VERIFY_SIGNED;
 
-    snprintf(path, path_size, "%s/%s", in_ram ? BOOT_RUN_DIR : run->card.dir, in_ram ? "card-image.img" : image->file);
+    if (in_ram)
+        snprintf(path, path_size, "%s", CARD_RAM_IMAGE);
+    else
+        snprintf(path, path_size, "%s/%s", run->card.dir, image->file);
     return trust_check_card(&run->trust, &run->card, image, CARD_RAM_IMAGE, in_ram ? pipeline_ram_limit() : 0, reason,
                             reason_size);
 }
@@ -106,12 +109,12 @@ static void check_card(struct run *run)
     else if (r == -EUCLEAN)
         log_warning("card %s: fsck.fat cannot repair its filesystem; not writing to it (no trial boot counting)",
                     run->card_device);
-    else if (r < 0 && r != -ENOENT)
-        log_warning("card %s: cannot check its filesystem (%s); not writing to it (no trial boot counting)",
-                    run->card_device, strerror(-r));
     else if (r == -ENOENT)
         log_warning("card %s: no fsck.fat in the initramfs; not writing to it (no trial boot counting)",
                     run->card_device);
+    else if (r < 0)
+        log_warning("card %s: cannot check its filesystem (%s); not writing to it (no trial boot counting)",
+                    run->card_device, strerror(-r));
     run->card_writable = r >= 0;
 }
 
