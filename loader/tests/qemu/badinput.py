@@ -106,8 +106,8 @@ def staging(ctx, subdir="cases"):
 
 def rejected_line(file, reason, next_file=None):
     """A regex for the whole console line "hopboot: FILE: REASON, trying NEXT" (or ", no
-    more images"), `reason` a regex for everything between.  (qemuboot.expect_rejected
-    puts \\b after the reason, so there a reason cannot end in ")".)"""
+    more images"), `reason` a regex for everything between (unlike
+    qemuboot.expect_rejected, which waits, this matches a whole line in check_lines)."""
     then = f"trying {re.escape(next_file)}" if next_file else "no more images"
     return rf"^hopboot: {re.escape(file)}: {reason}, {then}$"
 
@@ -149,6 +149,18 @@ def without_kernel_lines(text):
     printed into the middle of a line of hopboot's (printk does not wait for a line's end:
     under load, e.g. an RCU stall warning, it can cut one of a thousand lines in two)."""
     return KERNEL_LINE.sub("", text)
+
+
+def boot_past(ctx, card, cases, good, version):
+    """Boot `card` to its end: each of `cases` ((file, reason regex) pairs, newest first)
+    gets its rejection line, in order, then `good` (the image file, Demo-VERSION) boots
+    and powers off, and none of the cases ever boots."""
+    with ctx.boot(card) as q:
+        qemuboot.expect_demo_boot(q, version)
+        qemuboot.expect_poweroff(q)
+        check_lines(q, [*rejected_lines(cases, good.name),
+                        rf"^hopboot: booting {re.escape(good.name[:-4])} from card "])
+        no_boot_of(q, [name for name, _ in cases])
 
 
 def no_boot_of(q, files):
