@@ -11,14 +11,14 @@ with user networking (qemuboot.py) and reads the console:
     def main(ctx):
         served = netboot.serve_demo(ctx, "1.0.0", "1.1.0")          # + SHA1SUMS
         with servers.Nginx(served, ctx.workdir / "nginx") as http:
-            card = netboot.make_card(ctx, [http.url])
-            with netboot.boot(ctx, card) as q:
-                netboot.expect_network(q)
-                netboot.expect_candidates_at(q, http.url, "1.1.0", "1.0.0")
-                netboot.expect_net_boot(q, "1.1.0", http.url + netboot.image("1.1.0"))
+            netboot.boot_newest_of_two(ctx, http.url)
 
     if __name__ == "__main__":
         sys.exit(netboot.run(main, __doc__, daemons=("nginx",)))
+
+boot_newest_of_two() is make_card(), boot(), expect_network(),
+expect_candidates_at() and expect_net_boot(); tests that check more in between
+call those themselves.
 
 netboot.run() exits 77 (skip) when a server binary the test needs is missing
 (qemuboot.run() does the same for QEMU); every other problem, a server that
@@ -164,6 +164,16 @@ def expect_network(q):
     """DHCP from QEMU's user network gave eth0 its usual address."""
     return q.expect(rf"hopboot: network: eth0 \({_v(GUEST_MAC)}\) is 10\.0\.2\.15\s",
                     qemuboot.LOADER_TIMEOUT)
+
+
+def boot_newest_of_two(ctx, url, *, ca=None):
+    """A card whose only source is `url`, serving Demo-1.0.0 and Demo-1.1.0: the network
+    comes up, `url` lists both newest first, and 1.1.0 is fetched, verified and boots."""
+    card = make_card(ctx, [url], ca=ca)
+    with boot(ctx, card) as q:
+        expect_network(q)
+        expect_candidates_at(q, url, "1.1.0", "1.0.0")
+        expect_net_boot(q, "1.1.0", url + image("1.1.0"))
 
 
 def expect_candidates_at(q, url, *versions):

@@ -11,17 +11,13 @@ import sys
 
 sys.dont_write_bytecode = True
 import netboot  # noqa: E402
-from netboot import image, servers  # noqa: E402
+from netboot import servers  # noqa: E402
 
 
 def main(ctx):
     served = netboot.serve_demo(ctx, "1.0.0", "1.1.0", sha1_files=False)
     with servers.Tftpd(served, ctx.workdir / "tftpd") as tftp:
-        card = netboot.make_card(ctx, [tftp.url])
-        with netboot.boot(ctx, card) as q:
-            netboot.expect_network(q)
-            netboot.expect_candidates_at(q, tftp.url, "1.1.0", "1.0.0")
-            netboot.expect_net_boot(q, "1.1.0", tftp.url + image("1.1.0"))
+        netboot.boot_newest_of_two(ctx, tftp.url)
 
 
 if __name__ == "__main__":
