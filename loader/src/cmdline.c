@@ -149,6 +149,15 @@ static bool usable_netdev(const char *value)
  * value stays in effect: the default, or what an earlier word set. */
 #define BAD_VALUE(why, fmt, ...) warn(c, "%s: %s, using " fmt, word, *value ? (why) : "missing value", __VA_ARGS__)
 
+/* The index of VALUE among the N NAMES of an enum's values, or -1. */
+static int choice(const char *const *names, size_t n, const char *value)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(value, names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
 static int parse_kexec(struct config *c, const char *word, const char *value)
 {
     static const char *const names[] = {
@@ -156,11 +165,11 @@ static int parse_kexec(struct config *c, const char *word, const char *value)
         [KEXEC_METHOD_SYSCALL] = "syscall",
         [KEXEC_METHOD_TOOLS] = "tools",
     };
-    for (size_t i = 0; i < ELEMENTSOF(names); i++)
-        if (strcmp(value, names[i]) == 0) {
-            c->kexec = (enum kexec_method)i;
-            return 0;
-        }
+    int i = choice(names, ELEMENTSOF(names), value);
+    if (i >= 0) {
+        c->kexec = (enum kexec_method)i;
+        return 0;
+    }
     return BAD_VALUE("expected auto, syscall or tools", "%s", names[c->kexec]);
 }
 
@@ -171,11 +180,11 @@ static int parse_verify(struct config *c, const char *word, const char *value)
         [VERIFY_SHA256] = "sha256",
         [VERIFY_SIGNED] = "signed",
     };
-    for (size_t i = 0; i < ELEMENTSOF(names); i++)
-        if (strcmp(value, names[i]) == 0) {
-            c->verify = (enum verify_mode)i;
-            return 0;
-        }
+    int i = choice(names, ELEMENTSOF(names), value);
+    if (i >= 0) {
+        c->verify = (enum verify_mode)i;
+        return 0;
+    }
     /* Like every other key: warn and keep the value in effect.  The line says it plainly,
      * since a typo in a stricter policy means a weaker check. */
     return BAD_VALUE("expected sha1, sha256 or signed", "%s", names[c->verify]);
