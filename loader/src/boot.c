@@ -47,7 +47,8 @@ int boot_expected_sha1(int dirfd, const char *file, uint8_t ret[SUMS_SHA1_LEN], 
     return 0;
 }
 
-int boot_verify_card(const struct boot_source *src, struct image *image, char *reason, size_t size)
+int boot_verify_card(const struct boot_source *src, struct image *image, const struct verify_pass *pass,
+                     char *reason, size_t size)
 {
     uint8_t expected[SUMS_SHA1_LEN], actual[SUMS_SHA1_LEN];
     char sums_file[512];
@@ -55,7 +56,7 @@ int boot_verify_card(const struct boot_source *src, struct image *image, char *r
     int r = boot_expected_sha1(src->dirfd, image->file, expected, reason, size);
     if (r < 0)
         return r;
-    r = verify_file(src->dirfd, image->file, expected, actual);
+    r = verify_file(src->dirfd, image->file, pass, expected, actual);
     if (r < 0 && r != -EBADMSG)
         return reason_set(reason, size, r, "cannot read the image (%s)", strerror(-r));
     snprintf(sums_file, sizeof(sums_file), "%s.sha1", image->file);

@@ -33,10 +33,13 @@ struct boot_loaded {
  * returns -errno. */
 int boot_expected_sha1(int dirfd, const char *file, uint8_t ret[IMAGE_SHA1_LEN], char *reason, size_t reason_size);
 
-/* Verify IMAGE on the card against its .sha1, setting image->sha1 and image->verified.
- * On failure writes a phrase such as "checksum mismatch (...)" into REASON and returns
+struct verify_pass;
+
+/* Verify IMAGE on the card against its .sha1 (reading it with PASS, may be NULL: see
+ * verify.h), setting image->sha1 and image->verified.  On failure writes a phrase such as "checksum mismatch (...)" into REASON and returns
  * -errno. */
-int boot_verify_card(const struct boot_source *source, struct image *image, char *reason, size_t reason_size);
+int boot_verify_card(const struct boot_source *source, struct image *image, const struct verify_pass *pass,
+                     char *reason, size_t reason_size);
 
 /* Mount the verified image file PATH read-only, build the hand-off initramfs (carrying the
  * image itself when IN_RAM: it was fetched and exists nowhere else) and load the image's

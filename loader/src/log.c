@@ -15,57 +15,26 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "console.h"
 #include "fileio.h"
-
-#define MAX_CONSOLES 4
 
 static struct {
     const char *ident;
     int level;
-    int console_fd[MAX_CONSOLES];
+    int console_fd[CONSOLE_MAX];
+    bool console_tty[CONSOLE_MAX];
     int n_consoles;
     int kmsg_fd;
+    bool status_shown; /* a status line stands on the terminals, to erase before a line */
 } log_state = { .ident = "hopboot", .level = LOG_INFO, .kmsg_fd = -1 };
 
 static void close_all(void)
 {
-    for (int i = 0; i < log_state.n_consoles; i++)
-        close(log_state.console_fd[i]);
+    console_close(log_state.console_fd, log_state.n_consoles);
     log_state.n_consoles = 0;
     if (log_state.kmsg_fd >= 0)
         close(log_state.kmsg_fd);
     log_state.kmsg_fd = -1;
-}
-
-static void open_console(const char *path)
-{
-    if (log_state.n_consoles == MAX_CONSOLES)
-        return;
-    /* O_NONBLOCK only so that open() does not wait for a serial carrier; writes block, so
-     * a full tty buffer delays a line instead of dropping it. */
-    int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-        return;
-    int flags = fcntl(fd, F_GETFL);
-    if (flags >= 0)
-        (void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-    log_state.console_fd[log_state.n_consoles++] = fd;
-}
-
-static void open_active_consoles(void)
-{
-    _cleanup_free_ char *active = NULL;
-
-    if (fileio_read_file(AT_FDCWD, "/sys/class/tty/console/active", 256, &active, NULL) >= 0) {
-        char *save = NULL;
-        for (char *name = strtok_r(active, " \n", &save); name; name = strtok_r(NULL, " \n", &save)) {
-            char path[64];
-            if (snprintf(path, sizeof(path), "/dev/%s", name) < (int)sizeof(path))
-                open_console(path);
-        }
-    }
-    if (log_state.n_consoles == 0)
-        open_console("/dev/console");
 }
 
 void log_setup(const char *ident, enum log_target target)
@@ -74,13 +43,48 @@ void log_setup(const char *ident, enum log_target target)
     log_state.ident = ident;
     if (target == LOG_TARGET_STDERR)
         return;
-    open_active_consoles();
+    /* Writes block, so a full tty buffer delays a line instead of dropping it. */
+    log_state.n_consoles = console_open_active(O_WRONLY, log_state.console_fd);
+    for (int i = 0; i < log_state.n_consoles; i++)
+        log_state.console_tty[i] = isatty(log_state.console_fd[i]);
     log_state.kmsg_fd = open("/dev/kmsg", O_WRONLY | O_NOCTTY | O_CLOEXEC);
 }
 
 void log_set_level(int level)
 {
     log_state.level = level;
+}
+
+int log_get_level(void)
+{
+    return log_state.level;
+}
+
+/* Write LEN bytes of S to every terminal among the outputs; returns how many. */
+static int write_terminals(const char *s, size_t len)
+{
+    int n = 0;
+    if (log_state.n_consoles == 0 && isatty(STDERR_FILENO)) {
+        (void)fileio_write_all(STDERR_FILENO, s, len);
+        n++;
+    }
+    for (int i = 0; i < log_state.n_consoles; i++)
+        if (log_state.console_tty[i]) {
+            (void)fileio_write_all(log_state.console_fd[i], s, len);
+            n++;
+        }
+    return n;
+}
+
+/* Carriage return, then "erase to the end of the line" (VT100, understood by the
+ * Linux console and every serial terminal program). */
+#define ERASE_LINE "\r\033[K"
+
+static void erase_status(void)
+{
+    if (log_state.status_shown)
+        (void)write_terminals(ERASE_LINE, sizeof(ERASE_LINE) - 1);
+    log_state.status_shown = false;
 }
 
 void log_msg(int priority, const char *fmt, ...)
@@ -103,10 +107,29 @@ void log_msg(int priority, const char *fmt, ...)
         dprintf(log_state.kmsg_fd, "<%d>%s", LOG_USER | LOG_DEBUG, line);
 
     if (priority <= log_state.level) {
+        erase_status();
         if (log_state.n_consoles == 0)
             (void)fileio_write_all(STDERR_FILENO, line, len);
         for (int i = 0; i < log_state.n_consoles; i++)
             (void)fileio_write_all(log_state.console_fd[i], line, len);
     }
     errno = saved_errno;
+}
+
+bool log_status(const char *text)
+{
+    int saved_errno = errno;
+    char line[256];
+
+    if (!text || log_state.level < LOG_INFO) {
+        erase_status();
+        errno = saved_errno;
+        return false;
+    }
+    int n = snprintf(line, sizeof(line), ERASE_LINE "%s: %s", log_state.ident, text);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+    bool shown = write_terminals(line, len) > 0;
+    log_state.status_shown = shown;
+    errno = saved_errno;
+    return shown;
 }

@@ -21,9 +21,17 @@ void log_setup(const char *ident, enum log_target target);
 /* Lines with a priority numerically above LEVEL (syslog: LOG_ERR=3 .. LOG_DEBUG=7) are
  * not shown on the console.  Default LOG_INFO. */
 void log_set_level(int level);
+int log_get_level(void);
 
 /* Print one line (a trailing newline is added). */
 void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* An updating status line (progress, the menu's countdown): on each output that is a
+ * terminal, TEXT (prefixed like a line) replaces the previous status line in place; the
+ * next log line, or log_status(NULL), erases it first.  Nothing is shown below LOG_INFO
+ * (with "quiet").  Returns whether a terminal shows it: when none does, the caller says
+ * the same now and then in plain lines. */
+bool log_status(const char *text);
 
 #define log_error(...) log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warning(...) log_msg(LOG_WARNING, __VA_ARGS__)

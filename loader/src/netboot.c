@@ -228,7 +228,8 @@ static int copy_from_nfs(const struct netboot_source *s, struct image *image, in
     if (s->options.max_size && (uint64_t)st.st_size > s->options.max_size)
         return reason_set(reason, size, -EFBIG, "too large for this machine's RAM (at most %llu MiB fit)",
                     (unsigned long long)(s->options.max_size >> 20));
-    int r = verify_copy_sha1(src, fd, actual, &bytes);
+    struct verify_pass pass = { .dst_fd = fd, .progress = s->options.progress, .progress_userdata = s->options.userdata };
+    int r = verify_stream(src, &pass, actual, NULL, &bytes);
     if (r < 0)
         return reason_set(reason, size, r, "cannot copy it into RAM (%s)", strerror(-r));
     snprintf(sums_file, sizeof(sums_file), "%s.sha1", image->file);

@@ -14,35 +14,25 @@
 #include "fileio.h"
 #include "log.h"
 #include "netboot.h"
+#include "progress.h"
 #include "select.h"
 
-struct progress {
+struct transfer {
     const char *file;
-    struct timespec start;
-    double last;
+    struct progress progress;
 };
 
-/* One plain line every few seconds: the serial console of an appliance is often a log,
- * where an updating line would be noise. */
 static void show_progress(void *userdata, uint64_t done, uint64_t total)
 {
-    struct progress *p = userdata;
-    double elapsed = pipeline_seconds_since(&p->start);
-    if (elapsed - p->last < 5.0)
-        return;
-    p->last = elapsed;
-    double rate = (double)done / elapsed / 1048576.0;
-    if (total > 0 && rate > 0)
-        log_info("%s: %.1f of %.1f MiB, %.1f MiB/s, %.0f s left", p->file, (double)done / 1048576.0,
-                 (double)total / 1048576.0, rate, (double)(total - done) / 1048576.0 / rate);
-    else
-        log_info("%s: %.1f MiB, %.1f MiB/s", p->file, (double)done / 1048576.0, rate);
+    struct transfer *t = userdata;
+    progress_update(&t->progress, done, total);
 }
 
 static void show_retry(void *userdata, uint64_t done, bool resuming, unsigned delay_s, const char *why)
 {
-    struct progress *p = userdata;
-    log_warning("%s: transfer broke off after %.1f MiB (%s), %s in %u s", p->file, (double)done / 1048576.0, why,
+    struct transfer *t = userdata;
+    progress_end(&t->progress);
+    log_warning("%s: transfer broke off after %.1f MiB (%s), %s in %u s", t->file, (double)done / 1048576.0, why,
                 resuming ? "resuming" : "starting over", delay_s);
 }
 
@@ -50,20 +40,21 @@ static int obtain_from_network(void *ctx, struct image *image, char *path, size_
                                size_t reason_size)
 {
     struct netboot_source *source = ctx;
-    struct progress progress = { .file = image->file };
+    struct transfer transfer = { .file = image->file };
 
-    clock_gettime(CLOCK_MONOTONIC, &progress.start);
+    progress_begin(&transfer.progress, image->file, "fetching");
     source->options.progress = show_progress;
     source->options.retrying = show_retry;
-    source->options.userdata = &progress;
+    source->options.userdata = &transfer;
     snprintf(path, path_size, BOOT_RUN_DIR "/fetched.img");
     (void)unlink(path); /* a previous candidate's bytes must not count twice against RAM */
     int r = netboot_fetch(source, image, path, reason, reason_size);
     source->options.progress = NULL;
     source->options.retrying = NULL;
+    progress_end(&transfer.progress);
     struct stat st;
     if (r >= 0 && stat(path, &st) == 0) {
-        double seconds = pipeline_seconds_since(&progress.start);
+        double seconds = pipeline_seconds_since(&transfer.progress.start);
         log_info("%s: %.1f MiB fetched and verified in %.1f s (%.1f MiB/s)", image->file,
                  (double)st.st_size / 1048576.0, seconds, (double)st.st_size / 1048576.0 / (seconds > 0 ? seconds : 1));
     }
@@ -156,7 +147,7 @@ void netsource_boot(struct run *run, const struct url *template)
         select_order(images, n);
         if (n > 0 && asprintf(&what, "candidates at %s:", u.text) >= 0)
             pipeline_log_candidates(what, images, n);
-        struct obtain obtain = { .fn = obtain_from_network, .ctx = &source, .in_ram = true };
+        struct obtain obtain = { .fn = obtain_from_network, .ctx = &source, .in_ram = true, .source = u.text };
         pipeline_boot_newest(run, &obtain, images, n);
         image_free_array(images, n);
         netboot_done(&source);

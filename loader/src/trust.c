@@ -15,7 +15,14 @@
 #include "sums.h"
 #include "verify.h"
 
-static int check_sha256(const struct boot_source *src, struct image *image, char *reason, size_t size)
+/* The verify_pass that reports T's progress (and nothing else yet). */
+static struct verify_pass progress_pass(const struct trust *t)
+{
+    return (struct verify_pass){ .dst_fd = -1, .progress = t->progress, .progress_userdata = t->progress_userdata };
+}
+
+static int check_sha256(const struct trust *t, const struct boot_source *src, struct image *image, char *reason,
+                        size_t size)
 {
     _cleanup_free_ char *sums_file = NULL, *text = NULL;
     uint8_t expected[SUMS_SHA256_LEN], actual[SUMS_SHA256_LEN], sha1[SUMS_SHA1_LEN];
@@ -32,8 +39,9 @@ static int check_sha256(const struct boot_source *src, struct image *image, char
     if (r < 0)
         return reason_set(reason, size, r, "cannot read %s (%s)", sums_file, strerror(-r));
 
+    struct verify_pass pass = progress_pass(t);
     _cleanup_close_ int fd = openat(src->dirfd, image->file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0 || (r = verify_stream(fd, NULL, sha1, actual, NULL)) < 0)
+    if (fd < 0 || (r = verify_stream(fd, &pass, sha1, actual, NULL)) < 0)
         return reason_set(reason, size, fd < 0 ? -errno : r, "cannot read the image (%s)",
                           strerror(fd < 0 ? errno : -r));
     if (memcmp(actual, expected, sizeof(actual)) != 0) {
@@ -127,7 +135,11 @@ static int check_signed(const struct trust *t, const struct boot_source *src, st
     _cleanup_close_ int dst_fd = open(ram_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (dst_fd < 0)
         return reason_set(reason, size, -errno, "cannot store it in RAM (%s)", strerror(errno));
-    struct verify_pass pass = { .dst_fd = dst_fd, .max_size = max_size, .observe = feed_verifier, .userdata = verifier };
+    struct verify_pass pass = progress_pass(t);
+    pass.dst_fd = dst_fd;
+    pass.max_size = max_size;
+    pass.observe = feed_verifier;
+    pass.userdata = verifier;
     r = verify_stream(src_fd, &pass, sha1, NULL, NULL);
     if (r >= 0)
         r = minisign_verifier_final(verifier);
@@ -150,13 +162,14 @@ int trust_check_card(const struct trust *t, const struct boot_source *src, struc
 {
     switch (t->mode) {
     case VERIFY_SHA256:
-        return check_sha256(src, image, reason, size);
+        return check_sha256(t, src, image, reason, size);
     case VERIFY_SIGNED:
         return check_signed(t, src, image, ram_path, max_size, reason, size);
     case VERIFY_SHA1:
         break;
     }
-    return boot_verify_card(src, image, reason, size);
+    struct verify_pass pass = progress_pass(t);
+    return boot_verify_card(src, image, &pass, reason, size);
 }
 
 void trust_done(struct trust *t)

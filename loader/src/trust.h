@@ -29,6 +29,9 @@ struct trust {
     bool has_floor;            /* signed: refuse versions older than FLOOR */
     struct version floor;
     const char *name;          /* hopboot.name=, to read the version of a signed file name */
+    /* Told how far a check has got (may be NULL), e.g. progress_callback. */
+    void (*progress)(void *userdata, uint64_t done, uint64_t total);
+    void *progress_userdata;
 };
 
 /* Check IMAGE in SOURCE's directory under T.  Signed mode also copies it into a new file

@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -44,7 +45,10 @@ int verify_stream(int fd, const struct verify_pass *pass, uint8_t ret_sha1[SUMS_
         (sha256 && EVP_DigestInit_ex(sha256, EVP_sha256(), NULL) != 1))
         return -ENOTRECOVERABLE;
 
-    uint64_t size = 0;
+    uint64_t size = 0, total = 0;
+    struct stat st;
+    if (pass && pass->progress && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+        total = (uint64_t)st.st_size;
     (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     for (;;) {
         ssize_t n = read(fd, buf, VERIFY_BLOCK_SIZE);
@@ -70,6 +74,8 @@ int verify_stream(int fd, const struct verify_pass *pass, uint8_t ret_sha1[SUMS_
         size += (uint64_t)n;
         if (pass && pass->max_size && size > pass->max_size)
             return -EFBIG;
+        if (pass && pass->progress)
+            pass->progress(pass->progress_userdata, size, total);
     }
     int r = digest_final(sha1, ret_sha1, SUMS_SHA1_LEN);
     if (r >= 0 && sha256)
@@ -84,20 +90,15 @@ int verify_sha1_fd(int fd, uint8_t ret_digest[SUMS_SHA1_LEN])
     return verify_stream(fd, NULL, ret_digest, NULL, NULL);
 }
 
-int verify_copy_sha1(int src_fd, int dst_fd, uint8_t ret_digest[SUMS_SHA1_LEN], uint64_t *ret_size)
-{
-    struct verify_pass pass = { .dst_fd = dst_fd };
-    return verify_stream(src_fd, &pass, ret_digest, NULL, ret_size);
-}
-
-int verify_file(int dirfd, const char *path, const uint8_t expected[SUMS_SHA1_LEN], uint8_t ret_actual[SUMS_SHA1_LEN])
+int verify_file(int dirfd, const char *path, const struct verify_pass *pass, const uint8_t expected[SUMS_SHA1_LEN],
+                uint8_t ret_actual[SUMS_SHA1_LEN])
 {
     uint8_t actual[SUMS_SHA1_LEN];
 
     _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return -errno;
-    int r = verify_sha1_fd(fd, actual);
+    int r = verify_stream(fd, pass, actual, NULL, NULL);
     if (r < 0)
         return r;
     if (ret_actual)

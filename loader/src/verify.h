@@ -14,6 +14,10 @@ struct verify_pass {
     uint64_t max_size; /* > 0: fail with -EFBIG past this many bytes */
     int (*observe)(void *userdata, const void *data, size_t len); /* e.g. a signature check */
     void *userdata;
+    /* Told after each block how many bytes are done of the file's size (0 when FD is no
+     * regular file), e.g. progress_callback. */
+    void (*progress)(void *userdata, uint64_t done, uint64_t total);
+    void *progress_userdata;
 };
 
 /* Read FD from its current offset to its end once, in large blocks: SHA-1 into ret_sha1,
@@ -27,13 +31,10 @@ int verify_stream(int fd, const struct verify_pass *pass, uint8_t ret_sha1[SUMS_
  * Returns 0 or -errno (-EIO for a read error, -ENOMEM, -ENOTRECOVERABLE for libcrypto). */
 int verify_sha1_fd(int fd, uint8_t ret_digest[SUMS_SHA1_LEN]);
 
-/* Copy SRC_FD (from its current offset to its end) into DST_FD, hashing every byte in the
- * same pass, so an image read from a network filesystem into RAM is read once.
- * Returns 0 with ret_digest and *ret_size filled, or -errno. */
-int verify_copy_sha1(int src_fd, int dst_fd, uint8_t ret_digest[SUMS_SHA1_LEN], uint64_t *ret_size);
-
-/* Hash the file PATH (relative to DIRFD) and compare with EXPECTED.  Returns 0 when they
+/* Hash the file PATH (relative to DIRFD), with PASS (may be NULL) as in verify_stream,
+ * and compare with EXPECTED.  Returns 0 when they
  * match, -EBADMSG when they differ, another -errno when the file cannot be read.
  * ret_actual (may be NULL) receives the file's digest whenever it was read to the end,
  * i.e. on a mismatch too, so the caller can show both. */
-int verify_file(int dirfd, const char *path, const uint8_t expected[SUMS_SHA1_LEN], uint8_t ret_actual[SUMS_SHA1_LEN]);
+int verify_file(int dirfd, const char *path, const struct verify_pass *pass, const uint8_t expected[SUMS_SHA1_LEN],
+                uint8_t ret_actual[SUMS_SHA1_LEN]);
