@@ -233,6 +233,10 @@ static int parse_hopboot_key(struct config *c, const char *word, const char *key
         if (parse_unsigned(value, 3600, &number) < 0)
             return BAD_VALUE("expected seconds (0-3600)", "%u", c->wait_seconds);
         c->wait_seconds = number;
+    } else if (IS("timeout")) {
+        if (parse_unsigned(value, 600, &number) < 0)
+            return BAD_VALUE("expected seconds (0-600)", "%u", c->menu_timeout);
+        c->menu_timeout = number;
     } else if (IS("tries")) {
         if (parse_unsigned(value, STATE_MAX_TRIES, &number) < 0) {
             char why[64];
@@ -269,6 +273,7 @@ int cmdline_parse(const char *text, const char *default_name, struct config *ret
         .wait_seconds = 15,
         .kexec = KEXEC_METHOD_AUTO,
         .tries = 3,
+        .menu_timeout = 3,
         .verify = VERIFY_SHA1,
     };
     int r = cmdline_split(text, &words, &n);

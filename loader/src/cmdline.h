@@ -31,6 +31,7 @@ struct config {
     unsigned wait_seconds; /* hopboot.wait=  how long to wait for the card to appear */
     enum kexec_method kexec; /* hopboot.kexec=auto|syscall|tools */
     unsigned tries;          /* hopboot.tries=  trial boots of an unconfirmed image; 0: off */
+    unsigned menu_timeout;   /* hopboot.timeout=  seconds the boot menu counts down; 0: no menu */
     enum verify_mode verify; /* hopboot.verify=sha1|sha256|signed */
     char **os_args;        /* NULL-terminated: words passed on to the OS kernel */
     size_t n_os_args;
@@ -47,7 +48,8 @@ struct config {
 int cmdline_split(const char *text, char ***ret_words, size_t *ret_n);
 
 /* Parse a kernel command line into *ret, starting from the defaults (DEFAULT_NAME, card
- * auto, keydisk kd.img, source card, level info, 15 s wait, kexec auto).  syslinux's own BOOT_IMAGE= and
+ * auto, keydisk kd.img, source card, level info, 15 s wait, kexec auto, 3 trial boots,
+ * sha1, a 3 s menu).  syslinux's own BOOT_IMAGE= and
  * initrd= and the initramfs-only rdinit= are dropped; other words go to os_args.
  * Unknown hopboot.* keys and bad or missing values become one warning each, naming the
  * word and, for a bad value, the value kept instead: the default, or what an earlier word

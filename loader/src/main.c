@@ -26,6 +26,7 @@
 #include "mount.h"
 #include "netsource.h"
 #include "pipeline.h"
+#include "progress.h"
 #include "rescue.h"
 #include "scan.h"
 #include "select.h"
@@ -75,15 +76,22 @@ static void read_config(struct config *config)
 static int obtain_from_card(void *ctx, struct image *image, char *path, size_t path_size, char *reason,
                             size_t reason_size)
 {
-    const struct run *run = ctx;
+    struct run *run = ctx;
     bool in_ram = run->trust.mode == VERIFY_SIGNED;
+    struct progress progress;
 
     if (in_ram)
         snprintf(path, path_size, "%s", CARD_RAM_IMAGE);
     else
         snprintf(path, path_size, "%s/%s", run->card.dir, image->file);
-    return trust_check_card(&run->trust, &run->card, image, CARD_RAM_IMAGE, in_ram ? pipeline_ram_limit() : 0, reason,
-                            reason_size);
+    progress_begin(&progress, image->file, "verifying");
+    run->trust.progress = progress_callback;
+    run->trust.progress_userdata = &progress;
+    int r = trust_check_card(&run->trust, &run->card, image, CARD_RAM_IMAGE, in_ram ? pipeline_ram_limit() : 0,
+                             reason, reason_size);
+    run->trust.progress = NULL;
+    progress_end(&progress);
+    return r;
 }
 
 /* hopboot.verify=signed: the keys built into the initramfs. */
@@ -189,6 +197,7 @@ static void boot_from_card(struct run *run)
             .in_ram = run->trust.mode == VERIFY_SIGNED,
             .trial = true,
             .checked = checked[run->trust.mode],
+            .source = "card",
         };
         pipeline_boot_newest(run, &obtain, images, n);
     }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/reboot.h>
 #include <unistd.h>
 
 #include "card.h"
@@ -13,6 +14,8 @@
 #include "fileio.h"
 #include "kexec.h"
 #include "log.h"
+#include "menu.h"
+#include "rescue.h"
 #include "sums.h"
 #include "trial.h"
 
@@ -151,6 +154,78 @@ static int load_and_boot(struct run *run, const struct obtain *obtain, struct im
     return -ECANCELED;
 }
 
+/* The boot menu shows at most this many images: one key each. */
+#define MENU_MAX_IMAGES 9
+
+/* How the boot state sees IMAGE before it is checked, for the menu. */
+static void menu_verdict(const struct run *run, const struct obtain *obtain, const struct image *image, char *buf,
+                         size_t size)
+{
+    const struct state_record *rec =
+        obtain->trial ? state_find((struct boot_state *)&run->state, image->file) : NULL;
+
+    if (!rec)
+        snprintf(buf, size, "unverified");
+    else if (rec->status == STATE_GOOD)
+        snprintf(buf, size, "good");
+    else if (rec->status == STATE_BAD)
+        snprintf(buf, size, "failed");
+    else
+        snprintf(buf, size, "on trial (%u of %u boots used)",
+                 run->config->tries > rec->tries_left ? run->config->tries - rec->tries_left : 0, run->config->tries);
+}
+
+/* Offer the menu; returns the image chosen (an index), or MENU_DEFAULT.  The rescue
+ * shell and reboot entries do not return. */
+static int offer_menu(struct run *run, const struct obtain *obtain, const struct image *images, size_t n)
+{
+    struct menu_entry entries[MENU_MAX_IMAGES];
+    char verdicts[MENU_MAX_IMAGES][64];
+    size_t shown = n < MENU_MAX_IMAGES ? n : MENU_MAX_IMAGES;
+
+    for (size_t i = 0; i < shown; i++) {
+        menu_verdict(run, obtain, &images[i], verdicts[i], sizeof(verdicts[i]));
+        entries[i] = (struct menu_entry){ images[i].file, verdicts[i], obtain->source ? obtain->source : "card" };
+    }
+    int choice = menu_run(entries, shown, run->config->menu_timeout);
+    if (choice == MENU_RESCUE) {
+        log_info("rescue shell chosen in the boot menu");
+        rescue_shell();
+    }
+    if (choice == MENU_REBOOT) {
+        log_info("reboot chosen in the boot menu, rebooting");
+        sync();
+        reboot(RB_AUTOBOOT);
+        log_error("cannot reboot (%s), booting as usual", strerror(errno));
+        return MENU_DEFAULT;
+    }
+    if (choice >= 0)
+        log_info("%s chosen in the boot menu, booting it once", images[choice].file);
+    return choice;
+}
+
+/* Boot the image the menu chose, once.  An unconfirmed image is on trial as ever, so the
+ * OS can confirm it; one that failed its trial boots is taken as chosen, uncounted.
+ * Returns only when it cannot boot (said why). */
+static int boot_chosen(struct run *run, const struct obtain *obtain, struct image *image)
+{
+    struct trial_decision trial = { .verdict = TRIAL_BOOT };
+    char reason[512], path[512], id[STATE_MAX_DIGEST + 1];
+
+    int r = obtain->fn(obtain->ctx, image, path, sizeof(path), reason, sizeof(reason));
+    if (r >= 0 && obtain->trial) {
+        digest_id(image, id);
+        trial = trial_decide(&run->state, image->file, id, run->config->tries);
+        if (trial.verdict != TRIAL_ATTEMPT)
+            trial.verdict = TRIAL_BOOT;
+    }
+    if (r >= 0)
+        r = load_and_boot(run, obtain, image, path, &trial, reason, sizeof(reason));
+    if (r != -ECANCELED)
+        log_warning("%s: %s, going on as usual", image->file, reason);
+    return r;
+}
+
 static void log_passed_over(const struct image *images, size_t n, size_t i, const char *reason)
 {
     if (i + 1 < n)
@@ -163,11 +238,20 @@ void pipeline_boot_newest(struct run *run, const struct obtain *obtain, struct i
 {
     _cleanup_free_ bool *failed_trial = calloc(n ? n : 1, sizeof(bool));
     size_t n_failed_trial = 0;
+    int chosen = MENU_DEFAULT;
 
+    if (!run->menu_offered && n > 0) {
+        run->menu_offered = true;
+        chosen = offer_menu(run, obtain, images, n);
+        if (chosen >= 0 && boot_chosen(run, obtain, &images[chosen]) == -ECANCELED)
+            return;
+    }
     for (size_t i = 0; i < n; i++) {
         struct trial_decision trial = { .verdict = TRIAL_BOOT };
         char reason[512], path[512];
 
+        if ((int)i == chosen)
+            continue; /* said why it cannot boot just now */
         int r = obtain->fn(obtain->ctx, &images[i], path, sizeof(path), reason, sizeof(reason));
         if (r >= 0 && obtain->trial)
             r = consult_trial(run, &images[i], &trial, reason, sizeof(reason));

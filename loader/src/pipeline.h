@@ -28,6 +28,7 @@ struct run {
     struct boot_state state;
     bool card_writable;
     struct trust trust; /* hopboot.verify= for the card's images */
+    bool menu_offered;  /* the boot menu comes once, with the first source's candidates */
 };
 
 /* How a candidate becomes a verified local file: on the card it is checked in place, from
@@ -38,6 +39,7 @@ struct obtain {
     bool in_ram;
     bool trial; /* the images are the card's: count trial boots (hopboot.tries=) */
     const char *checked; /* how it was verified, for the booting line; NULL: "sha1 ok" */
+    const char *source;  /* where the images are, for the boot menu: "card", a URL */
 };
 
 /* The largest image this machine can take into RAM (fetched, or checked in signed
@@ -50,8 +52,10 @@ double pipeline_seconds_since(const struct timespec *start);
 /* One line "WHAT A.img B.img ..." naming N candidates. */
 void pipeline_log_candidates(const char *what, const struct image *images, size_t n);
 
-/* Try the N IMAGES in order: OBTAIN each into a verified local file, load it, and kexec
- * the first that loads.  With OBTAIN->trial, an image that failed its trial boots is
+/* Offer the boot menu (menu.h) for the N IMAGES, unless it was offered already, then try
+ * them in order: OBTAIN each into a verified local file, load it, and kexec the first
+ * that loads.  An image chosen in the menu is tried first, once, without trial counting;
+ * the rescue shell and reboot entries do what they say.  With OBTAIN->trial, an image that failed its trial boots is
  * passed over, and booted only when no other image can be.  Returns only when none could
  * be (each said why), or when the kexec itself failed (said too). */
 void pipeline_boot_newest(struct run *run, const struct obtain *obtain, struct image *images, size_t n);

@@ -43,7 +43,7 @@ def main(ctx):
     qemuboot.run_script("mkindex", served, build=ctx.build, log=ctx.tool_log)
     with servers.Nginx(served, ctx.workdir / "nginx", lifetime=400) as nginx:
         tftp_root = ctx.workdir / "tftp"
-        qemuboot.run_script("mkpxe", "-o", tftp_root, "--src", nginx.url, "--append", "demo.poweroff",
+        qemuboot.run_script("mkpxe", "-o", tftp_root, "--src", nginx.url, "--append", "hopboot.timeout=0 demo.poweroff",
                             "--loader-kernel", ctx.artifact("kernel/vmlinuz"),
                             "--loader-initrd", ctx.artifact("initrd.img"), build=ctx.build, log=ctx.tool_log)
         with PxeQemu(ctx.workdir / "pxe.log", tftp_root, hard_timeout=qemuboot.BOOT_HARD_TIMEOUT, name="pxe",

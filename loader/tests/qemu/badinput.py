@@ -35,7 +35,7 @@ def sha1_line(digest_hex, file_name):
 
 
 def make_card(ctx, images, *, extra=(), extra_dirs=(), room=0, size_mb=None, name=None,
-              append="demo.poweroff", card="card.img"):
+              append="demo.poweroff", card="card.img", menu_timeout=0):
     """A card holding `images` (with their .sha1, through images/mkcard) and then the
     files `extra` (paths; each lands in the card's root under its own base name) and the
     empty directories `extra_dirs` (names), added with one mcopy / mmd call each.
@@ -52,6 +52,7 @@ def make_card(ctx, images, *, extra=(), extra_dirs=(), room=0, size_mb=None, nam
             "--loader-initrd", ctx.artifact("initrd.img")]
     if name:
         args += ["--name", name]
+    append = qemuboot.menu_append(append, menu_timeout)
     if append:
         args += ["--append", append]
     args += [Path(image) for image in images]

@@ -105,6 +105,10 @@ def _shorten(text, limit=160):
 
 _live_qemus = set()
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# A terminal control sequence (CSI: ESC [ parameters letter), such as "erase line".
+_CSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# What may end a chunk unfinished: part of a CSI, or a CR whose LF is still to come.
+_UNFINISHED = re.compile(r"(\x1b(\[[0-9;?]*)?|\r)$")
 
 try:
     _prctl = ctypes.CDLL(None, use_errno=True).prctl
@@ -164,6 +168,7 @@ class Qemu:
         self._watchdog = None
         self._cond = threading.Condition()
         self._text = ""
+        self._carry = ""  # see _terminal_text
         self._arrivals = []     # (len(self._text) after a chunk, time.monotonic() it came)
         self._eof = False
         self._cursor = 0
@@ -280,7 +285,7 @@ class Qemu:
                 if echo is not None:
                     echo.write(chunk)
                     echo.flush()
-            text = decoder.decode(chunk, final=not chunk).replace("\r", "")
+            text = self._terminal_text(decoder.decode(chunk, final=not chunk), final=not chunk)
             with self._cond:
                 self._text += text
                 self._arrivals.append((len(self._text), time.monotonic()))
@@ -290,11 +295,24 @@ class Qemu:
             if not chunk:
                 return
 
+    def _terminal_text(self, text, final):
+        # The console as lines: "\r\n" ends a line; a lone "\r" (hopboot's updating
+        # status line returning to the start) ends one too, so that each update and the
+        # line that replaces it are lines of their own; control sequences are dropped.
+        text = self._carry + text
+        self._carry = ""
+        unfinished = None if final else _UNFINISHED.search(text)
+        if unfinished:
+            self._carry = unfinished.group(0)
+            text = text[:unfinished.start()]
+        text = _CSI.sub("", text)
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
     # console
 
     @property
     def output(self):
-        """The console so far (UTF-8, carriage returns removed)."""
+        """The console so far (UTF-8; status-line updates as lines, see _terminal_text)."""
         with self._cond:
             return self._text
 
@@ -401,6 +419,17 @@ class Qemu:
 
     assert_not_seen = expect_not
 
+    def send_keys(self, keys):
+        """Type `keys` (a str; "\x1b[B" is the down arrow) on the serial console."""
+        if not self.running:
+            self.fail(f"cannot send {keys!r}: {self._why_stopped()}")
+        note(f"{self.name} +{self.elapsed():.1f}s: keys {keys!r}")
+        try:
+            self._proc.stdin.write(keys.encode())
+            self._proc.stdin.flush()
+        except (BrokenPipeError, OSError) as error:
+            self.fail(f"cannot send {keys!r}: {error}")
+
     def send(self, line):
         """Type `line` and Enter on the serial console."""
         if not self.running:
@@ -442,6 +471,12 @@ def _compile(regex):
 
 
 # --- host tools, scripts and files -------------------------------------------
+
+def menu_append(append, menu_timeout):
+    """`append` with hopboot.timeout=MENU_TIMEOUT first (None: left to the default)."""
+    words = [] if menu_timeout is None else [f"hopboot.timeout={menu_timeout}"]
+    return " ".join(words + ([append] if append else []))
+
 
 def run_tool(argv, *, cwd=None, env=None, log=None):
     """Run a host command; return its stdout (text) or raise TestFailure naming it."""
@@ -694,16 +729,20 @@ class Context:
         staging.mkdir(exist_ok=True)
         return staging / f"{name}-{version}.img"
 
-    def make_card(self, images, *, card="card.img", append="demo.poweroff", keydisk=True, size=None, keys=()):
+    def make_card(self, images, *, card="card.img", append="demo.poweroff", keydisk=True, size=None, keys=(),
+                  menu_timeout=0):
         """images/mkcard a card holding `images` (each with its .sha1 when present).
 
         append: OS arguments for syslinux.cfg ("" or None: none).
+        menu_timeout: hopboot.timeout= before `append` (0: no boot menu, so that boots
+        do not wait for keys nobody sends; None: the loader's default, 3 s).
         keydisk: True for mkcard's fresh kd.img, False for --no-keydisk, or a
         file to copy as kd.img (--keydisk FILE).
         """
         out = self.workdir / card
         args = ["-o", out, "--loader-kernel", self.artifact("kernel/vmlinuz"),
                 "--loader-initrd", self.artifact("initrd.img")]
+        append = menu_append(append, menu_timeout)
         if append:
             args += ["--append", append]
         if size:

@@ -189,6 +189,9 @@ static void test_every_key_malformed(void)
         { "hopboot.wait", "hopboot.wait: missing value, using 15" },
         { "hopboot.tries=many", "hopboot.tries=many: expected a number of trial boots (0-100), using 3" },
         { "hopboot.tries=101", "hopboot.tries=101: expected a number of trial boots (0-100), using 3" },
+        { "hopboot.timeout=601", "hopboot.timeout=601: expected seconds (0-600), using 3" },
+        { "hopboot.timeout=-1", "hopboot.timeout=-1: expected seconds (0-600), using 3" },
+        { "hopboot.timeout", "hopboot.timeout: missing value, using 3" },
         { "hopboot.verify=md5", "hopboot.verify=md5: expected sha1, sha256 or signed, using sha1" },
         { "hopboot.verify=", "hopboot.verify=: missing value, using sha1" },
         { "hopboot.loglevel=-1", "hopboot.loglevel=-1: expected a level 0-7, using 6" },
@@ -221,6 +224,7 @@ static void test_every_key_malformed(void)
     CHECK_EQ_INT(c.kexec, KEXEC_METHOD_AUTO);
     CHECK_EQ_INT(c.wait_seconds, 15);
     CHECK_EQ_INT(c.tries, 3);
+    CHECK_EQ_INT(c.menu_timeout, 3);
     CHECK_EQ_INT(c.verify, VERIFY_SHA1);
     CHECK_EQ_INT(c.log_level, LOG_INFO);
     CHECK_EQ_INT(c.n_os_args, 1);
