@@ -412,6 +412,8 @@ class Nginx(Server):
         127.0.0.1 "GET /f HTTP/1.1" range="bytes=100-" 206 3145628
     (TLS servers add the protocol and cipher.)  .error_log is nginx's error
     log.  ssl_ciphers= sets nginx's ssl_ciphers, e.g. BUSYBOX_TLS_CIPHERS.
+    limit_rate= ("2m": bytes per second) slows every response down, for transfers
+    long enough to watch.
     Single-process mode (master_process off) keeps one process to stop and
     reads DIR as the user running the test.
     """
@@ -421,8 +423,9 @@ class Nginx(Server):
     package = "nginx"
 
     def __init__(self, directory, work, *, tls=False, ca=None, untrusted=False, ssl_ciphers=None,
-                 **kwargs):
+                 limit_rate=None, **kwargs):
         super().__init__(directory, work, **kwargs)
+        self.limit_rate = limit_rate
         self.tls = tls or untrusted
         self.ssl_ciphers = ssl_ciphers
         self.untrusted = untrusted
@@ -489,7 +492,7 @@ http {{
         listen {LOCAL_HOST}:{self.port}{" ssl" if self.tls else ""};
 {tls_lines}        root {self.dir};
         autoindex off;
-        location / {{ }}
+{f"        limit_rate {self.limit_rate};" + chr(10) if self.limit_rate else ""}        location / {{ }}
     }}
 }}
 """)
