@@ -31,6 +31,7 @@
 #include "scan.h"
 #include "select.h"
 #include "state.h"
+#include "status.h"
 #include "trust.h"
 #include "version.h"
 #include "url.h"
@@ -269,10 +270,12 @@ static int loader_main(void)
 
 static int usage(FILE *out)
 {
-    fprintf(out, "Usage: hopboot [--help|--version]\n\n"
+    fprintf(out, "Usage: hopboot [--help|--version]\n"
+                 "       hopboot status [--json] [options] [DIR|URL]\n\n"
                  "hopboot is a boot loader: it runs as PID 1 (/init) of the loader initramfs,\n"
                  "finds the newest verified NAME-X.Y.Z.img on the boot card and kexecs it.\n"
-                 "See hopboot(8).\n");
+                 "'hopboot status' shows, on a workstation, what it would do with a card or a\n"
+                 "network source (hopboot status --help).  See hopboot(8).\n");
     return out == stdout ? 0 : 2;
 }
 
@@ -282,6 +285,8 @@ int main(int argc, char **argv)
         return loader_main();
 
     log_setup("hopboot", LOG_TARGET_STDERR);
+    if (argc >= 2 && strcmp(argv[1], "status") == 0)
+        return status_main(argc - 1, argv + 1);
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
         printf("hopboot %s\n", HOPBOOT_VERSION);
         return 0;

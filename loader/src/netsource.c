@@ -123,7 +123,7 @@ void netsource_boot(struct run *run, const struct url *template)
     struct fetch_options options;
     struct image *images = NULL;
     size_t n = 0;
-    char error[256];
+    char error[256] = "";
 
     if (!bring_up_network(run))
         return;
@@ -140,7 +140,7 @@ void netsource_boot(struct run *run, const struct url *template)
         return;
     if ((r = netboot_list(&u, run->config->name, run->net.ip, &options, &source, &images, &n, error,
                           sizeof(error))) < 0)
-        log_error("%s: %s", u.text, error);
+        log_error("%s: %s", u.text, error[0] ? error : strerror(-r));
     else {
         if (n == 0)
             log_error("%s: no %s-X.Y.Z.img image there", u.text, run->config->name);

@@ -59,14 +59,6 @@ uint64_t pipeline_ram_limit(void)
     return available > reserve ? (available - reserve) / 4 : 1;
 }
 
-/* "sha1:<hex>": which bytes the boot state's records are about. */
-static void digest_id(const struct image *image, char out[STATE_MAX_DIGEST + 1])
-{
-    char hex[SUMS_SHA1_HEX_LEN + 1];
-    sums_format_hex(image->sha1, hex);
-    snprintf(out, STATE_MAX_DIGEST + 1, "sha1:%s", hex);
-}
-
 /* Write the boot state back to the card: remount it read-write for just that long.
  * Returns 0 or -errno (the caller says what was not recorded). */
 static int save_state(struct run *run)
@@ -90,7 +82,7 @@ static int consult_trial(struct run *run, const struct image *image, struct tria
 {
     char id[STATE_MAX_DIGEST + 1];
 
-    digest_id(image, id);
+    trial_digest_id(image->sha1, id);
     *ret = trial_decide(&run->state, image->file, id, run->config->tries);
     switch (ret->verdict) {
     case TRIAL_BOOT:
@@ -119,7 +111,7 @@ static void record_attempt(struct run *run, const struct image *image, const str
 
     log_info("%s: trial boot %u of %u, until the OS confirms it with hopboot-bless", image->file, d->attempt,
              d->tries);
-    digest_id(image, id);
+    trial_digest_id(image->sha1, id);
     int r = state_set(&run->state, image->file, id, STATE_TRIAL, d->tries_left);
     if (r >= 0)
         r = save_state(run);
@@ -214,7 +206,7 @@ static int boot_chosen(struct run *run, const struct obtain *obtain, struct imag
 
     int r = obtain->fn(obtain->ctx, image, path, sizeof(path), reason, sizeof(reason));
     if (r >= 0 && obtain->trial) {
-        digest_id(image, id);
+        trial_digest_id(image->sha1, id);
         trial = trial_decide(&run->state, image->file, id, run->config->tries);
         if (trial.verdict != TRIAL_ATTEMPT)
             trial.verdict = TRIAL_BOOT;

@@ -1,7 +1,15 @@
 /* trial.c - see trial.h. */
 #include "trial.h"
 
+#include <stdio.h>
 #include <string.h>
+
+void trial_digest_id(const uint8_t sha1[20], char out[STATE_MAX_DIGEST + 1])
+{
+    int len = snprintf(out, STATE_MAX_DIGEST + 1, "sha1:");
+    for (int i = 0; i < 20; i++)
+        len += snprintf(out + len, (size_t)(STATE_MAX_DIGEST + 1 - len), "%02x", sha1[i]);
+}
 
 struct trial_decision trial_decide(const struct boot_state *state, const char *file, const char *digest,
                                    unsigned tries)

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "state.h"
 
@@ -27,6 +28,9 @@ struct trial_decision {
     unsigned tries;      /* the attempts an image gets */
     unsigned tries_left; /* TRIAL_ATTEMPT: what to record before booting */
 };
+
+/* "sha1:<hex>" of an image whose SHA-1 is SHA1: which bytes a record is about. */
+void trial_digest_id(const uint8_t sha1[20], char out[STATE_MAX_DIGEST + 1]);
 
 /* Decide for FILE with DIGEST ("sha1:<hex>") under STATE, TRIES attempts per image
  * (0: trial boots are off and every verified image just boots). */

@@ -131,9 +131,10 @@ static int check_signed(const struct trust *t, const struct boot_source *src, st
     if (max_size && (uint64_t)st.st_size > max_size)
         return reason_set(reason, size, -EFBIG, "too large for this machine's RAM (at most %llu MiB fit)",
                           (unsigned long long)(max_size >> 20));
-    (void)unlink(ram_path);
-    _cleanup_close_ int dst_fd = open(ram_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (dst_fd < 0)
+    if (ram_path)
+        (void)unlink(ram_path);
+    _cleanup_close_ int dst_fd = ram_path ? open(ram_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+    if (ram_path && dst_fd < 0)
         return reason_set(reason, size, -errno, "cannot store it in RAM (%s)", strerror(errno));
     struct verify_pass pass = progress_pass(t);
     pass.dst_fd = dst_fd;
@@ -143,7 +144,7 @@ static int check_signed(const struct trust *t, const struct boot_source *src, st
     r = verify_stream(src_fd, &pass, sha1, NULL, NULL);
     if (r >= 0)
         r = minisign_verifier_final(verifier);
-    if (r < 0)
+    if (r < 0 && ram_path)
         (void)unlink(ram_path);
     if (r == -EFBIG)
         return reason_set(reason, size, r, "it grew while being read, or its legacy (non-prehashed) signature "

@@ -35,7 +35,7 @@ struct trust {
 };
 
 /* Check IMAGE in SOURCE's directory under T.  Signed mode also copies it into a new file
- * RAM_PATH, at most MAX_SIZE bytes (0: no limit).  On success image->sha1 (the identity
+ * RAM_PATH (NULL: no copy, as for `hopboot status`), at most MAX_SIZE bytes (0: no limit).  On success image->sha1 (the identity
  * the boot state uses) and image->verified are set.  On failure writes one phrase into
  * REASON ("no signature file X.minisig", "checksum mismatch (...)", ...) and returns
  * -errno. */
