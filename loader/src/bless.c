@@ -113,8 +113,12 @@ static int bless(int dirfd, struct boot_state *st, const char *card)
         fprintf(stderr, "%s: this system was not booted by hopboot (no hopboot.booted=)\n", prog);
         return 1;
     }
-    if (!from || strcmp(from, "card") != 0) {
-        printf("%s: %s came from %s, not from the card: nothing to confirm\n", prog, label, from ? from : "?");
+    if (!from) {
+        printf("%s: %s does not say where it came from (no hopboot.from=): nothing to confirm\n", prog, label);
+        return 0;
+    }
+    if (strcmp(from, "card") != 0) {
+        printf("%s: %s came from %s, not from the card: nothing to confirm\n", prog, label, from);
         return 0;
     }
     if (asprintf(&file, "%s.img", label) < 0)

@@ -107,8 +107,8 @@ _live_qemus = set()
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # A terminal control sequence (CSI: ESC [ parameters letter), such as "erase line".
 _CSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-# What may end a chunk unfinished: part of a CSI, or a CR whose LF is still to come.
-_UNFINISHED = re.compile(r"(\x1b(\[[0-9;?]*)?|\r)$")
+# What may end a chunk unfinished: part of a CSI.
+_UNFINISHED = re.compile(r"\x1b(\[[0-9;?]*)?$")
 
 try:
     _prctl = ctypes.CDLL(None, use_errno=True).prctl
@@ -169,6 +169,7 @@ class Qemu:
         self._cond = threading.Condition()
         self._text = ""
         self._carry = ""  # see _terminal_text
+        self._after_cr = False
         self._arrivals = []     # (len(self._text) after a chunk, time.monotonic() it came)
         self._eof = False
         self._cursor = 0
@@ -299,14 +300,20 @@ class Qemu:
         # The console as lines: "\r\n" ends a line; a lone "\r" (hopboot's updating
         # status line returning to the start) ends one too, so that each update and the
         # line that replaces it are lines of their own; control sequences are dropped.
+        # A chunk may end between CR and LF: the line ends at the CR already (a match
+        # must not wait for the next chunk, which may come seconds later), and an LF
+        # opening the next chunk is then dropped.  Only a control sequence cut in two
+        # waits for its rest.
+        if self._after_cr and text.startswith("\n"):
+            text = text[1:]
         text = self._carry + text
         self._carry = ""
         unfinished = None if final else _UNFINISHED.search(text)
         if unfinished:
             self._carry = unfinished.group(0)
             text = text[:unfinished.start()]
-        text = _CSI.sub("", text)
-        return text.replace("\r\n", "\n").replace("\r", "\n")
+        self._after_cr = text.endswith("\r")
+        return terminal_view(text)
 
     # console
 
@@ -471,6 +478,12 @@ def _compile(regex):
 
 
 # --- host tools, scripts and files -------------------------------------------
+
+def terminal_view(text):
+    """Console bytes (decoded) as the harness matches them: CR LF and a lone CR (a status
+    line returning to its start) end a line, and control sequences are dropped."""
+    return _CSI.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+
 
 def menu_append(append, menu_timeout):
     """`append` with hopboot.timeout=MENU_TIMEOUT first (None: left to the default)."""

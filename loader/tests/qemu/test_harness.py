@@ -101,7 +101,7 @@ def check_interactive(ctx, kernel, initrd):
     raw = (ctx.workdir / "interactive.log").read_bytes()
     if b"\r\n" not in raw:
         raise TestFailure("log lost the console's carriage returns")
-    if raw.decode(errors="replace").replace("\r", "") != text:
+    if qemuboot.terminal_view(raw.decode(errors="replace")) != text:
         raise TestFailure("log file and matched console text differ")
     note(f"log holds all {len(raw)} console bytes")
 
