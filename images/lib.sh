@@ -14,6 +14,7 @@
 #                         exit unless publish_file renames it into place
 #   check_name / check_version / is_valid_version
 #   split_long_options    turns --opt=value into --opt value
+#   need_packages PKG...  apt-get install the Debian packages that are missing
 #   STAGE2_MODULES, copy_modules  kernel modules with their dependencies
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
@@ -108,6 +109,31 @@ check_name() {
 check_megabytes() {
 	[[ $2 =~ ^[0-9]+$ ]] || usage_error "$1 wants a whole number of MiB, not '$2'"
 	((10#$2 >= $3)) || die "$1 $2 is too small (at least $3 MiB)"
+}
+
+# need_packages PACKAGE...: installs the Debian packages that are not installed
+# (apt-get, as root or through sudo), the way ci/deps does.
+need_packages() {
+	local package
+	local -a missing=() sudo=()
+	for package in "$@"; do
+		[[ $(dpkg-query -W -f='${Status}' "$package" 2>/dev/null) == "install ok installed" ]] ||
+			missing+=("$package")
+	done
+	[[ ${#missing[@]} -gt 0 ]] || return 0
+	if [[ $(id -u) -ne 0 ]]; then
+		command -v sudo >/dev/null 2>&1 || die "not root and no sudo; install: ${missing[*]}"
+		sudo=(sudo)
+	fi
+	note "installing ${missing[*]}"
+	# Only when the package lists are stale does the first try fail: update then.
+	if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+		"${sudo[@]}" apt-get update -qq || die "apt-get update failed"
+		"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends "${missing[@]}" >/dev/null ||
+			die "apt-get install ${missing[*]} failed"
+	fi
 }
 
 # --- temp files -------------------------------------------------------------

@@ -97,6 +97,24 @@ int kmodules_load(const char *const *names, size_t n)
     return loaded;
 }
 
+/* The modalias of the device at sysfs path DEVICE when a driver is bound to it: what names
+ * its driver in a kernel without module support, which has no driver/module links.  The
+ * image's modules.alias resolves it, as udev would.  Appended to *names; 0 or -errno. */
+static int push_bound_modalias(const char *device, char ***names, size_t *n)
+{
+    char path[PATH_MAX + 32];
+    _cleanup_free_ char *alias = NULL;
+
+    snprintf(path, sizeof(path), "%s/driver", device);
+    if (access(path, F_OK) < 0)
+        return 0;
+    snprintf(path, sizeof(path), "%s/modalias", device);
+    if (fileio_read_file(AT_FDCWD, path, 4096, &alias, NULL) < 0)
+        return 0;
+    alias[strcspn(alias, "\n")] = '\0';
+    return *alias ? fileio_strv_push(names, n, alias) : 0;
+}
+
 int kmodules_for_device(const char *device, char ***names, size_t *n)
 {
     char path[PATH_MAX], resolved[PATH_MAX];
@@ -115,11 +133,14 @@ int kmodules_for_device(const char *device, char ***names, size_t *n)
         char link[PATH_MAX + 32], target[PATH_MAX];
         snprintf(link, sizeof(link), "%s/driver/module", resolved);
         ssize_t len = readlink(link, target, sizeof(target) - 1);
-        if (len <= 0)
-            continue;
-        target[len] = '\0';
-        const char *module = strrchr(target, '/');
-        int r = fileio_strv_push(names, n, module ? module + 1 : target);
+        int r;
+        if (len > 0) {
+            target[len] = '\0';
+            const char *module = strrchr(target, '/');
+            r = fileio_strv_push(names, n, module ? module + 1 : target);
+        } else {
+            r = push_bound_modalias(resolved, names, n);
+        }
         if (r < 0)
             return r;
     }

@@ -13,7 +13,9 @@
 int kmodules_load(const char *const *names, size_t n);
 
 /* Names of the modules that drive DEVICE ("/dev/sda1"): the driver module of each sysfs
- * ancestor of its disk (sd_mod, ata_piix, virtio_blk, virtio_pci, usb_storage, ...).
+ * ancestor of its disk (sd_mod, ata_piix, virtio_blk, virtio_pci, usb_storage, ...); when
+ * the running kernel has the driver built in without module support (no driver/module
+ * link), the bound device's modalias instead, which kmodules_resolve() looks up.
  * Appended to the NULL-terminated *names array of *n.  Returns 0 or -errno. */
 int kmodules_for_device(const char *device, char ***names, size_t *n);
 

@@ -702,6 +702,10 @@ class Context:
         self.workdir = Path(workdir).resolve()
         self.name = name
         self.tool_log = self.workdir / "tools.log"
+        # What make_card() puts on a card as bzImage and initrd.img; None: the build's
+        # kernel/vmlinuz and initrd.img.  Tests of another loader kernel set these.
+        self.loader_kernel = None
+        self.loader_initrd = None
 
     def artifact(self, relative):
         path = self.build / relative
@@ -753,8 +757,8 @@ class Context:
         file to copy as kd.img (--keydisk FILE).
         """
         out = self.workdir / card
-        args = ["-o", out, "--loader-kernel", self.artifact("kernel/vmlinuz"),
-                "--loader-initrd", self.artifact("initrd.img")]
+        args = ["-o", out, "--loader-kernel", self.loader_kernel or self.artifact("kernel/vmlinuz"),
+                "--loader-initrd", self.loader_initrd or self.artifact("initrd.img")]
         append = menu_append(append, menu_timeout)
         if append:
             args += ["--append", append]

@@ -24,7 +24,7 @@ expect() {
     grep -qE -- "$pattern" "$work/err" "$work/out" || fail "$*: no '$pattern' in: $(head -c 300 "$work/err")"
 }
 
-for tool in mkimg mkkeydisk mkcard mkinitrd demo-rootfs fetch-kernel; do
+for tool in mkimg mkkeydisk mkcard mkinitrd demo-rootfs fetch-kernel mkloaderkernel; do
     expect 0 '^[Uu]sage' "$images/$tool" --help
     expect 2 '' "$images/$tool" --no-such-option
 done
@@ -76,6 +76,14 @@ check
 sfdisk -d "$work/card.img" | grep -q 'bootable' || fail "the partition is not bootable"
 check
 cmp -n 440 "$work/card.img" /usr/lib/syslinux/mbr/mbr.bin || fail "no syslinux MBR"
+
+# mkloaderkernel: refusals before it installs or builds anything (building is the kernel label's)
+expect 2 '-o FILE' "$images/mkloaderkernel"
+expect 2 'jobs' "$images/mkloaderkernel" -o "$work/bzImage-small" --jobs many
+expect 1 'fragment' "$images/mkloaderkernel" -o "$work/bzImage-small" --config "$work/no-such-fragment"
+
+# mkinitrd: a kernel dir and no modules contradict each other
+expect 2 'exclude' "$images/mkinitrd" -o "$work/initrd-small.img" --no-modules --kernel-dir "$work"
 
 echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]
