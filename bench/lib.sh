@@ -80,7 +80,7 @@ write_archive() {
 		xz --check=crc32 --lzma2=preset=9e,dict=1MiB >"$file" || die "cannot write the archive $file"
 }
 
-# unpack_initramfs FILE DIR: FILE (a cpio archive, raw or xz/gzip/zstd-compressed) into DIR.
+# unpack_initramfs FILE DIR: FILE (a cpio archive, raw or xz/gzip/zstd/lz4-compressed) into DIR.
 unpack_initramfs() {
 	local file=$1 dir=$2 magic
 	magic=$(od -An -tx1 -N 6 -- "$file" | tr -d ' \n')
@@ -89,6 +89,7 @@ unpack_initramfs() {
 	fd377a585a00) xz -dc -- "$file" ;;
 	1f8b*) gzip -dc -- "$file" ;;
 	28b52ffd*) zstd -dc -- "$file" ;;
+	02214c18* | 04224d18*) lz4 -dc -- "$file" ;;
 	303730373031) cat -- "$file" ;;
 	*) die "$file: not a cpio archive this script can unpack (magic $magic)" ;;
 	esac | (cd "$dir" && cpio -idm --quiet --no-absolute-filenames 2>/dev/null) ||
