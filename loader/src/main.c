@@ -148,10 +148,14 @@ static void mount_card(struct run *run, unsigned wait_s, bool required)
     run->card = (struct boot_source){ .dirfd = -1, .dir = BOOT_CARD_DIR, .card_spec = "none" };
     int r = card_mount(run->config->card, wait_s, BOOT_CARD_DIR, &run->card_device, &uuid);
     if (r < 0) {
-        if (required)
+        if (required && r == -ENODEV)
             log_error("no boot card found within %u s (%s%s)", wait_s,
                       run->config->card ? "looked for " : "looked for a vfat partition holding syslinux.cfg",
                       run->config->card ? run->config->card : "");
+        else if (required && run->config->card)
+            log_error("cannot mount the boot card %s (%s)", run->config->card, strerror(-r));
+        else if (required)
+            log_error("cannot look for the boot card (%s)", strerror(-r));
         return;
     }
     log_info("card %s mounted read-only", run->card_device);

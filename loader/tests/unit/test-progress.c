@@ -1,11 +1,17 @@
-/* test-progress.c - the progress line's wording: percent, amounts, rate and time left,
- * and the form for a transfer of unknown length. */
+/* test-progress.c - the progress line's wording (percent, amounts, rate and time left,
+ * and the form for a transfer of unknown length), and where it goes: nothing in the
+ * first second, then a plain line every 5 s where stderr is a file, and an updating
+ * status line (CR, text, erase to end of line) where it is a terminal (a pty here). */
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
 
+#include "log.h"
 #include "progress.h"
 #include "tests.h"
 
-int main(void)
+static void test_format(void)
 {
     char buf[256];
     const uint64_t mib = 1048576;
@@ -22,5 +28,67 @@ int main(void)
     CHECK_STREQ(progress_format(buf, sizeof(buf), "x: fetching", 0, 10 * mib, 0.0), "x: fetching 0.0 MiB (0.0 MiB/s)");
     /* Cut, never overrun. */
     CHECK_STREQ(progress_format(buf, 8, "x: fetching", 0, 0, 1.0), "x: fetc");
+}
+
+/* What was written to FD since offset 0 (a file) or is waiting on it (a pty master). */
+static char *drain(int fd, bool is_file)
+{
+    static char buf[4096];
+    ssize_t n = is_file ? pread(fd, buf, sizeof(buf) - 1, 0) : read(fd, buf, sizeof(buf) - 1);
+    buf[n > 0 ? n : 0] = '\0';
+    return buf;
+}
+
+/* Run one progress through stderr = OUT: updates at once, after 1.1 s, and right after. */
+static void run_progress(int out)
+{
+    struct progress p;
+    int saved = dup(STDERR_FILENO);
+
+    dup2(out, STDERR_FILENO);
+    log_setup("t", LOG_TARGET_STDERR);
+    progress_begin(&p, "x.img", "verifying");
+    progress_update(&p, 1, 4); /* within the first second: nothing */
+    usleep(1100 * 1000);
+    progress_update(&p, 2, 4);
+    progress_update(&p, 3, 4); /* at once after: too soon for either form */
+    progress_end(&p);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+}
+
+static void test_outputs(void)
+{
+    /* A file: one plain line, no control characters. */
+    char path[] = "/tmp/test-progress-XXXXXX";
+    int file = mkstemp(path);
+    CHECK(file >= 0);
+    unlink(path);
+    run_progress(file);
+    const char *text = drain(file, true);
+    CHECK(strncmp(text, "t: x.img: verifying 50% (0.0 of 0.0 MiB, ", 41) == 0);
+    CHECK(strchr(text, '\n') == text + strlen(text) - 1); /* exactly one line */
+    CHECK(strchr(text, '\r') == NULL && strchr(text, '\033') == NULL);
+    close(file);
+
+    /* A terminal: the status line, then erased at the end. */
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    CHECK(master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0);
+    int tty = open(ptsname(master), O_RDWR | O_NOCTTY);
+    CHECK(tty >= 0);
+    run_progress(tty);
+    text = drain(master, false);
+    CHECK(strncmp(text, "\r\033[Kt: x.img: verifying 50% (", 29) == 0);
+    CHECK(strstr(text, "\n") == NULL); /* never a line of its own */
+    size_t len = strlen(text);
+    CHECK(len > 4 && strcmp(text + len - 4, "\r\033[K") == 0);
+    close(tty);
+    close(master);
+}
+
+int main(void)
+{
+    test_format();
+    test_outputs();
     return TEST_RESULT();
 }
