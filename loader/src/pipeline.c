@@ -16,7 +16,6 @@
 #include "log.h"
 #include "menu.h"
 #include "rescue.h"
-#include "sums.h"
 #include "trial.h"
 
 double pipeline_seconds_since(const struct timespec *start)
