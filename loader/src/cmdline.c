@@ -173,21 +173,27 @@ static int parse_kexec(struct config *c, const char *word, const char *value)
     return BAD_VALUE("expected auto, syscall or tools", "%s", names[c->kexec]);
 }
 
+static const char *const verify_names[] = {
+    [VERIFY_SHA1] = "sha1",
+    [VERIFY_SHA256] = "sha256",
+    [VERIFY_SIGNED] = "signed",
+};
+
+const char *cmdline_verify_name(enum verify_mode mode)
+{
+    return verify_names[mode];
+}
+
 static int parse_verify(struct config *c, const char *word, const char *value)
 {
-    static const char *const names[] = {
-        [VERIFY_SHA1] = "sha1",
-        [VERIFY_SHA256] = "sha256",
-        [VERIFY_SIGNED] = "signed",
-    };
-    int i = choice(names, ELEMENTSOF(names), value);
+    int i = choice(verify_names, ELEMENTSOF(verify_names), value);
     if (i >= 0) {
         c->verify = (enum verify_mode)i;
         return 0;
     }
     /* Like every other key: warn and keep the value in effect.  The line says it plainly,
      * since a typo in a stricter policy means a weaker check. */
-    return BAD_VALUE("expected sha1, sha256 or signed", "%s", names[c->verify]);
+    return BAD_VALUE("expected sha1, sha256 or signed", "%s", verify_names[c->verify]);
 }
 
 /* One hopboot.KEY[=VALUE] word.  KEY points past "hopboot.".  Every problem is one warning

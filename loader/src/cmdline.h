@@ -64,5 +64,8 @@ int cmdline_parse(const char *text, const char *default_name, struct config *ret
  * that -EINVAL comes only with such a word). */
 int cmdline_join(char *const *words, size_t n, char **ret);
 
+/* The hopboot.verify= word for MODE: "sha1", "sha256", "signed". */
+const char *cmdline_verify_name(enum verify_mode mode);
+
 /* Free what CONFIG owns and reset it to zeroes. */
 void config_done(struct config *config);

@@ -33,7 +33,6 @@
 #include "state.h"
 #include "status.h"
 #include "trust.h"
-#include "version.h"
 #include "url.h"
 
 #ifndef HOPBOOT_DEFAULT_NAME
@@ -130,9 +129,7 @@ static void check_card(struct run *run)
 static void load_state(struct run *run)
 {
     int r = state_load(run->card.dirfd, &run->state);
-    /* Rollback protection: the newest version the OS confirmed. */
-    if (run->state.floor[0])
-        run->trust.has_floor = version_parse(run->state.floor, strlen(run->state.floor), &run->trust.floor) >= 0;
+    trust_set_floor(&run->trust, run->state.floor);
     if (r == -EBADMSG)
         log_warning("the boot state on the card (" STATE_DIR "/state.a, state.b) is damaged in both copies, "
                     "starting afresh: every image is on trial again");

@@ -27,7 +27,6 @@
 #include "trial.h"
 #include "trust.h"
 #include "url.h"
-#include "version.h"
 
 #ifndef HOPBOOT_DEFAULT_NAME
 #define HOPBOOT_DEFAULT_NAME "Demo"
@@ -219,8 +218,7 @@ static int check_card(struct report *rep, const struct trust *base_trust, bool q
         log_warning("%s: cannot read the boot state (%s)", rep->source, strerror(-r));
 
     struct trust trust = *base_trust;
-    if (trust.mode == VERIFY_SIGNED && state.floor[0])
-        trust.has_floor = version_parse(state.floor, strlen(state.floor), &trust.floor) >= 0;
+    trust_set_floor(&trust, state.floor);
     struct boot_source src = { .dirfd = dirfd, .dir = rep->source, .card_spec = "none" };
     rep->images = calloc(rep->n ? rep->n : 1, sizeof(*rep->images));
     if (!rep->images) {
@@ -384,13 +382,11 @@ static void json_string(FILE *out, const char *s)
 static void print_json(FILE *out, const struct report *rep, const struct status_decision *d, const char *why,
                        const char *next)
 {
-    static const char *const modes[] = { [VERIFY_SHA1] = "sha1", [VERIFY_SHA256] = "sha256", [VERIFY_SIGNED] = "signed" };
-
     fprintf(out, "{\"source\": ");
     json_string(out, rep->source);
     fprintf(out, ", \"name\": ");
     json_string(out, rep->config.name);
-    fprintf(out, ", \"verify\": \"%s\", \"tries\": %u,\n \"images\": [", rep->network ? "sha1" : modes[rep->config.verify],
+    fprintf(out, ", \"verify\": \"%s\", \"tries\": %u,\n \"images\": [", rep->network ? "sha1" : cmdline_verify_name(rep->config.verify),
             rep->network ? 0 : rep->config.tries);
     for (size_t i = 0; i < rep->n; i++) {
         const struct checked *c = &rep->images[i];
@@ -426,7 +422,6 @@ static void print_json(FILE *out, const struct report *rep, const struct status_
 static void print_text(FILE *out, const struct report *rep, const struct status_decision *d, const char *why,
                        const char *next)
 {
-    static const char *const modes[] = { [VERIFY_SHA1] = "sha1", [VERIFY_SHA256] = "sha256", [VERIFY_SIGNED] = "signed" };
     int width = 5;
 
     for (size_t i = 0; i < rep->n; i++)
@@ -436,7 +431,7 @@ static void print_text(FILE *out, const struct report *rep, const struct status_
         fprintf(out, "%s: %s images, checked against their SHA-1\n\n", rep->source, rep->config.name);
     else
         fprintf(out, "%s: %s images, hopboot.verify=%s, hopboot.tries=%u\n\n", rep->source, rep->config.name,
-                modes[rep->config.verify], rep->config.tries);
+                cmdline_verify_name(rep->config.verify), rep->config.tries);
     if (rep->n == 0)
         fprintf(out, "no %s-X.Y.Z.img image\n", rep->config.name);
     else

@@ -173,6 +173,11 @@ int trust_check_card(const struct trust *t, const struct boot_source *src, struc
     return boot_verify_card(src, image, &pass, reason, size);
 }
 
+void trust_set_floor(struct trust *t, const char *floor)
+{
+    t->has_floor = floor[0] && version_parse(floor, strlen(floor), &t->floor) >= 0;
+}
+
 void trust_done(struct trust *t)
 {
     free(t->keys);

@@ -42,5 +42,9 @@ struct trust {
 int trust_check_card(const struct trust *t, const struct boot_source *source, struct image *image,
                      const char *ram_path, uint64_t max_size, char *reason, size_t size);
 
+/* Rollback protection: refuse versions older than FLOOR, the newest version the OS
+ * confirmed (the boot state's floor; "" or one that does not parse: no floor). */
+void trust_set_floor(struct trust *t, const char *floor);
+
 /* Release the keys. */
 void trust_done(struct trust *t);
