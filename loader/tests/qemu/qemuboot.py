@@ -107,8 +107,11 @@ _live_qemus = set()
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # A terminal control sequence (CSI: ESC [ parameters letter), such as "erase line".
 _CSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-# What may end a chunk unfinished: part of a CSI.
-_UNFINISHED = re.compile(r"\x1b(\[[0-9;?]*)?$")
+# What may end a chunk unfinished: part of a CSI, or of a kernel line's time stamp.
+_UNFINISHED = re.compile(r"(\x1b(\[[0-9;?]*)?|\[[ \d.]*)$")
+# Where a kernel console line ("[   12.345678] ...") starts inside another line: printk
+# does not wait for the end of a line user space is writing.
+_MIDLINE_KERNEL = re.compile(r"(?<=[^\n])(?=\[ *\d+\.\d+\] )")
 
 try:
     _prctl = ctypes.CDLL(None, use_errno=True).prctl
@@ -313,7 +316,7 @@ class Qemu:
             self._carry = unfinished.group(0)
             text = text[:unfinished.start()]
         self._after_cr = text.endswith("\r")
-        return terminal_view(text)
+        return terminal_view(text, line_start=not self._text or self._text.endswith("\n"))
 
     # console
 
@@ -479,10 +482,13 @@ def _compile(regex):
 
 # --- host tools, scripts and files -------------------------------------------
 
-def terminal_view(text):
+def terminal_view(text, line_start=True):
     """Console bytes (decoded) as the harness matches them: CR LF and a lone CR (a status
-    line returning to its start) end a line, and control sequences are dropped."""
-    return _CSI.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    line returning to its start) end a line, control sequences are dropped, and a kernel
+    line printed into the middle of another starts a line of its own (the line it cut
+    then ends where it was cut).  line_start: whether TEXT begins a line."""
+    text = ("" if line_start else "x") + _CSI.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    return _MIDLINE_KERNEL.sub("\n", text)[0 if line_start else 1:]
 
 
 def menu_append(append, menu_timeout):
