@@ -3,6 +3,7 @@
  * first second, then a plain line every 5 s where stderr is a file, and an updating
  * status line (CR, text, erase to end of line) where it is a terminal (a pty here). */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -30,12 +31,27 @@ static void test_format(void)
     CHECK_STREQ(progress_format(buf, 8, "x: fetching", 0, 0, 1.0), "x: fetc");
 }
 
-/* What was written to FD since offset 0 (a file) or is waiting on it (a pty master). */
+/* What was written to FD since offset 0 (a file) or is waiting on it (a pty master).  A pty
+ * hands writes to its master side from a kernel work queue, so one read() may see only part
+ * of them: read until nothing more arrives for 200 ms. */
 static char *drain(int fd, bool is_file)
 {
     static char buf[4096];
-    ssize_t n = is_file ? pread(fd, buf, sizeof(buf) - 1, 0) : read(fd, buf, sizeof(buf) - 1);
-    buf[n > 0 ? n : 0] = '\0';
+    size_t len = 0;
+
+    if (is_file) {
+        ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+        len = n > 0 ? (size_t)n : 0;
+    } else {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        while (len < sizeof(buf) - 1 && poll(&pfd, 1, 200) == 1) {
+            ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+            if (n <= 0)
+                break;
+            len += (size_t)n;
+        }
+    }
+    buf[len] = '\0';
     return buf;
 }
 
