@@ -150,8 +150,9 @@ static int install(struct run *run, const char *tarball, const char *label)
     int r = rootfs_install(ROOTFS_INSTALLER, path, name, version, BOOT_CARD_DIR, BOOT_RUN_DIR, line, sizeof(line));
     int ro = card_set_writable(BOOT_CARD_DIR, false);
     const char *sha1 = strstr(line, "(sha1 ");
+    sha1 = sha1 ? sha1 + strlen("(sha1 ") : "";
     if (r == 0)
-        log_info("installed %s from %s (sha1 %.40s)", image, tarball, sha1 ? sha1 + 6 : "unknown");
+        log_info("installed %s from %s (sha1 %.40s)", image, tarball, sha1);
     else if (r == -ECHILD)
         log_error("cannot install %s from %s: %s", image, tarball, line[0] ? line : "the installer failed");
     else
@@ -168,8 +169,8 @@ static int pick_tarball(struct run *run, char *const *paths, size_t n, char **re
 
     if (n > 1) {
         join_paths(paths, n, list, sizeof(list));
-        log_warning("%s root file system tarballs on the card (%s): keep one to install",
-                    n == 2 ? "two" : n == 3 ? "three" : "several", list);
+        const char *count = n == 2 ? "two" : n == 3 ? "three" : "several";
+        log_warning("%s root file system tarballs on the card (%s): keep one to install", count, list);
         return 0;
     }
     const char *slash = strrchr(paths[0], '/');
