@@ -359,6 +359,9 @@ static int loader_main(void)
         log_info("rescue shell requested (hopboot.rescue)");
     else {
         boot_from_sources(&run);
+        /* A root file system tarball on the card may become the image that boots. */
+        if (rescue_offer_install(&run))
+            boot_from_card(&run);
         log_error("no bootable image %s, starting rescue shell",
                   strcmp(config.src, "card") == 0 ? "on the card" : "from any source");
     }

@@ -120,16 +120,20 @@ static const char *item_name(const struct menu_entry *entries, size_t n, size_t 
     return item < n ? entries[item].file : item == n ? "rescue shell" : "reboot";
 }
 
-static void show_list(const struct menu_entry *entries, size_t n)
+static void show_list(const struct menu_entry *entries, size_t n, bool rescue)
 {
     int width = 0;
     for (size_t i = 0; i < n; i++) {
         int len = (int)strlen(entries[i].file);
         width = len > width ? len : width;
     }
-    log_info("boot menu:");
-    for (size_t i = 0; i < n; i++)
-        log_info("%3zu) %-*s  %s, %s", i + 1, width, entries[i].file, entries[i].verdict, entries[i].source);
+    log_info(rescue ? "rescue menu:" : "boot menu:");
+    for (size_t i = 0; i < n; i++) {
+        if (entries[i].verdict)
+            log_info("%3zu) %-*s  %s, %s", i + 1, width, entries[i].file, entries[i].verdict, entries[i].source);
+        else
+            log_info("%3zu) %s", i + 1, entries[i].file);
+    }
     log_info("%3zu) rescue shell", n + 1);
     log_info("%3zu) reboot", n + 2);
 }
@@ -150,9 +154,9 @@ static int read_keys(struct terminal *term, struct menu_state *s, size_t *ret_it
 }
 
 /* Count down, then wait for a choice once interrupted.  Returns 1 with *ret_item when an
- * item was chosen, 0 for "boot as usual". */
+ * item was chosen, 0 for "go on as usual" (boot; in the rescue menu, the rescue shell). */
 static int interact(struct terminal *terms, int n_terms, const struct menu_entry *entries, size_t n,
-                    unsigned timeout_s, size_t *ret_item)
+                    unsigned timeout_s, bool rescue, size_t *ret_item)
 {
     struct menu_state s = { .n_items = n + 2 };
     double deadline = now_seconds() + timeout_s, idle_deadline = 0;
@@ -162,13 +166,18 @@ static int interact(struct terminal *terms, int n_terms, const struct menu_entry
     for (;;) {
         double now = now_seconds(), until = s.interrupted ? idle_deadline : deadline;
         if (now >= until) {
-            if (s.interrupted)
+            if (s.interrupted && rescue)
+                log_info("no choice in the rescue menu for %d s, starting the rescue shell", MENU_IDLE_SECONDS);
+            else if (s.interrupted)
                 log_info("no choice in the boot menu for %d s, booting as usual", MENU_IDLE_SECONDS);
             return 0;
         }
         if (!s.interrupted) {
             unsigned left = (unsigned)(deadline - now + 0.999);
-            snprintf(line, sizeof(line), "booting %s in %u s (any key: menu)", entries[0].file, left);
+            if (rescue)
+                snprintf(line, sizeof(line), "starting the rescue shell in %u s (any key: menu)", left);
+            else
+                snprintf(line, sizeof(line), "booting %s in %u s (any key: menu)", entries[0].file, left);
             until = deadline - (left - 1); /* the next whole second */
         } else
             snprintf(line, sizeof(line), "choose 1-%zu, or arrow keys and Enter: %zu) %s", s.n_items, s.selected + 1,
@@ -193,14 +202,14 @@ static int interact(struct terminal *terms, int n_terms, const struct menu_entry
         if (s.interrupted && !was_interrupted && log_get_level() < LOG_INFO) {
             /* "quiet" hid the list; whoever pressed a key wants to see it. */
             log_set_level(LOG_INFO);
-            show_list(entries, n);
+            show_list(entries, n, rescue);
         }
         if (s.interrupted && (!was_interrupted || r > 0))
             idle_deadline = now_seconds() + MENU_IDLE_SECONDS;
     }
 }
 
-int menu_run(const struct menu_entry *entries, size_t n, unsigned timeout_s)
+static int run_menu(const struct menu_entry *entries, size_t n, unsigned timeout_s, bool rescue)
 {
     struct terminal terms[CONSOLE_MAX];
     int fds[CONSOLE_MAX], n_terms = 0;
@@ -220,8 +229,8 @@ int menu_run(const struct menu_entry *entries, size_t n, unsigned timeout_s)
         return MENU_DEFAULT; /* nobody can press a key: no waiting */
 
     int level = log_get_level();
-    show_list(entries, n);
-    int chosen = interact(terms, n_terms, entries, n, timeout_s, &item);
+    show_list(entries, n, rescue);
+    int chosen = interact(terms, n_terms, entries, n, timeout_s, rescue, &item);
     (void)log_status(NULL);
     log_set_level(level);
     for (int i = 0; i < n_terms; i++) {
@@ -231,4 +240,14 @@ int menu_run(const struct menu_entry *entries, size_t n, unsigned timeout_s)
     if (!chosen)
         return MENU_DEFAULT;
     return item < n ? (int)item : item == n ? MENU_RESCUE : MENU_REBOOT;
+}
+
+int menu_run(const struct menu_entry *entries, size_t n, unsigned timeout_s)
+{
+    return run_menu(entries, n, timeout_s, false);
+}
+
+int menu_run_rescue(const struct menu_entry *actions, size_t n, unsigned timeout_s)
+{
+    return run_menu(actions, n, timeout_s, true);
 }

@@ -12,8 +12,9 @@
 #include <stddef.h>
 
 struct menu_entry {
-    const char *file;    /* "Demo-1.1.0.img" */
-    const char *verdict; /* "good", "on trial (1 of 3 boots used)", "failed", "unverified" */
+    const char *file;    /* "Demo-1.1.0.img", or an action: "install Demo-1.2.0 from FILE" */
+    const char *verdict; /* "good", "on trial (1 of 3 boots used)", "failed", "unverified";
+                          * NULL for an action, which shows its text alone */
     const char *source;  /* "card", "http://10.0.2.2:8080/" */
 };
 
@@ -32,6 +33,11 @@ enum {
  * entry chosen, or one of the MENU_* values: MENU_DEFAULT when the countdown ran out, no
  * console is a terminal, or the chosen menu sat idle for MENU_IDLE_SECONDS. */
 int menu_run(const struct menu_entry *entries, size_t n, unsigned timeout_s);
+
+/* The rescue menu, for when nothing could boot: N ACTIONS (such as installing an image
+ * from a tarball), then the rescue shell and reboot, counting down TIMEOUT_S seconds to
+ * the rescue shell.  Returns as menu_run, MENU_DEFAULT meaning the rescue shell. */
+int menu_run_rescue(const struct menu_entry *actions, size_t n, unsigned timeout_s);
 
 /* --- pure parts, for the tests --- */
 

@@ -36,3 +36,23 @@ int process_run(const char *path, char *const argv[], bool quiet)
     int r = process_run_status(path, argv, quiet);
     return r == 0 ? 0 : r > 0 ? -ECHILD : r;
 }
+
+int process_run_status_to(const char *path, char *const argv[], char *const envp[], int out_fd)
+{
+    posix_spawn_file_actions_t actions;
+    pid_t pid;
+    int status;
+
+    if (posix_spawn_file_actions_init(&actions) != 0)
+        return -ENOMEM;
+    posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, out_fd, STDERR_FILENO);
+    int r = posix_spawn(&pid, path, &actions, NULL, argv, envp);
+    posix_spawn_file_actions_destroy(&actions);
+    if (r != 0)
+        return -r;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -errno;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
+}

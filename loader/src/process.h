@@ -12,3 +12,7 @@ int process_run(const char *path, char *const argv[], bool quiet);
 /* As process_run, but returns the exit status (0-255) of a program that exited, -ECHILD
  * when it was killed, -errno when it cannot be started. */
 int process_run_status(const char *path, char *const argv[], bool quiet);
+
+/* As process_run_status, but with the program's stdout and stderr on OUT_FD and ENVP
+ * (NULL-terminated) as its environment. */
+int process_run_status_to(const char *path, char *const argv[], char *const envp[], int out_fd);

@@ -8,12 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/reboot.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "boot.h"
+#include "card.h"
 #include "cleanup.h"
 #include "fileio.h"
 #include "log.h"
+#include "menu.h"
+#include "pipeline.h"
+#include "rootfs.h"
 
 #define MAX_SHELLS 4
 
@@ -92,4 +98,125 @@ void rescue_shell(void)
                 shells[i] = start_shell(ttys[i]);
             }
     }
+}
+
+/* "A, B, C" into BUF: the names of N PATHS. */
+static void join_paths(char *const *paths, size_t n, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used < size; i++) {
+        int len = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", paths[i]);
+        if (len < 0)
+            break;
+        used += (size_t)len;
+    }
+}
+
+/* The card, freshly checked by fsck.fat, mounted read-write.  Returns 0 or logs why not. */
+static int open_card_for_writing(struct run *run, const char *image)
+{
+    /* card_check unmounts the card: nothing of ours may hold it open meanwhile. */
+    if (run->card.dirfd >= 0)
+        close(run->card.dirfd);
+    int r = card_check(run->card_device, BOOT_CARD_DIR);
+    run->card.dirfd = open(BOOT_CARD_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (r == 1)
+        log_warning("card %s was not cleanly unmounted: fsck.fat repaired it", run->card_device);
+    if (r < 0) {
+        log_error("cannot install %s: card %s %s, not writing to it", image, run->card_device,
+                  r == -EUCLEAN ? "has a filesystem fsck.fat cannot repair" : "cannot be checked");
+        return r;
+    }
+    if (run->card.dirfd < 0 || (r = card_set_writable(BOOT_CARD_DIR, true)) < 0) {
+        log_error("cannot install %s: cannot remount the card read-write (%s)", image,
+                  strerror(run->card.dirfd < 0 ? errno : -r));
+        return -EIO;
+    }
+    return 0;
+}
+
+/* Install LABEL.img from the card's TARBALL.  Returns 1 when installed. */
+static int install(struct run *run, const char *tarball, const char *label)
+{
+    char image[256], path[512], line[512];
+    const char *name = run->config->name, *version = label + strlen(name) + 1;
+
+    snprintf(image, sizeof(image), "%s.img", label);
+    snprintf(path, sizeof(path), "%s/%s", BOOT_CARD_DIR, tarball);
+    if (open_card_for_writing(run, image) < 0)
+        return 0;
+    log_info("installing %s from %s", image, tarball);
+    int r = rootfs_install(ROOTFS_INSTALLER, path, name, version, BOOT_CARD_DIR, BOOT_RUN_DIR, line, sizeof(line));
+    int ro = card_set_writable(BOOT_CARD_DIR, false);
+    const char *sha1 = strstr(line, "(sha1 ");
+    sha1 = sha1 ? sha1 + strlen("(sha1 ") : "";
+    if (r == 0)
+        log_info("installed %s from %s (sha1 %.40s)", image, tarball, sha1);
+    else if (r == -ECHILD)
+        log_error("cannot install %s from %s: %s", image, tarball, line[0] ? line : "the installer failed");
+    else
+        log_error("cannot install %s from %s: cannot run " ROOTFS_INSTALLER " (%s)", image, tarball, strerror(-r));
+    if (ro < 0)
+        log_warning("cannot remount the card read-only (%s)", strerror(-ro));
+    return r == 0;
+}
+
+/* The one tarball to offer, as *ret_label; 0 when there is none to offer (said why). */
+static int pick_tarball(struct run *run, char *const *paths, size_t n, char **ret_label)
+{
+    char list[1024], image[256];
+
+    if (n > 1) {
+        join_paths(paths, n, list, sizeof(list));
+        const char *count = n == 2 ? "two" : n == 3 ? "three" : "several";
+        log_warning("%s root file system tarballs on the card (%s): keep one to install", count, list);
+        return 0;
+    }
+    const char *slash = strrchr(paths[0], '/');
+    int r = rootfs_classify(run->config->name, slash ? slash + 1 : paths[0], ret_label);
+    if (r == 1)
+        log_warning("%s: not named %s-X.Y.Z-rootfs.tar.gz (hopboot.name=%s), not offered for install", paths[0],
+                    run->config->name, run->config->name);
+    if (r != 0)
+        return 0;
+    snprintf(image, sizeof(image), "%s.img", *ret_label);
+    if (faccessat(run->card.dirfd, image, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+        log_info("%s: %s is on the card already, not offered for install", paths[0], image);
+        return 0;
+    }
+    if (access(ROOTFS_INSTALLER, X_OK) < 0) {
+        log_warning("%s: this initramfs has no installer (" ROOTFS_INSTALLER "), not offered for install", paths[0]);
+        return 0;
+    }
+    return 1;
+}
+
+int rescue_offer_install(struct run *run)
+{
+    _cleanup_strv_free_ char **paths = NULL;
+    _cleanup_free_ char *label = NULL;
+    char action[768];
+    size_t n = 0;
+
+    if (run->card.dirfd < 0)
+        return 0;
+    int r = rootfs_find(run->card.dirfd, &paths, &n);
+    if (r < 0)
+        log_warning("cannot look for root file system tarballs on the card (%s)", strerror(-r));
+    if (r < 0 || n == 0 || !pick_tarball(run, paths, n, &label))
+        return 0;
+    snprintf(action, sizeof(action), "install %s from %s", label, paths[0]);
+    struct menu_entry entry = { .file = action };
+    int choice = menu_run_rescue(&entry, 1, run->config->menu_timeout);
+    if (choice == MENU_REBOOT) {
+        log_info("reboot chosen in the rescue menu, rebooting");
+        sync();
+        reboot(RB_AUTOBOOT);
+        log_error("cannot reboot (%s), starting the rescue shell", strerror(errno));
+    }
+    if (choice != 0)
+        return 0;
+    log_info("%s chosen in the rescue menu", action);
+    return install(run, paths[0], label);
 }

@@ -1,5 +1,9 @@
-/* rescue.h - the busybox rescue shell on the console, for when nothing can boot. */
+/* rescue.h - for when nothing can boot: the rescue menu (install an image from a root
+ * file system tarball on the card, rescue shell, reboot) and the busybox rescue shell on
+ * the console.  This layer decides, so it logs. */
 #pragma once
+
+struct run;
 
 #define RESCUE_SHELL "/bin/sh"
 
@@ -7,3 +11,13 @@
  * serial), start a new one whenever one exits, and reap every child meanwhile.  Never
  * returns: this is PID 1. */
 void rescue_shell(void) __attribute__((noreturn));
+
+/* When the card holds exactly one root file system tarball NAME-X.Y.Z-rootfs.tar.gz for
+ * hopboot.name= (rootfs.h) whose image is not on the card yet, offer the rescue menu with
+ * "install NAME-X.Y.Z from FILE"; two or more tarballs: one line saying to keep one, and
+ * no menu.  Installing checks the card's filesystem, remounts it read-write, writes
+ * NAME-X.Y.Z.img with its sums to the card's top directory, and remounts it read-only.
+ * Returns 1 when an image was installed (boot the card again), 0 otherwise: no tarball,
+ * no terminal (nobody can choose: no waiting), the countdown ran out, the rescue shell
+ * was chosen, or the install failed (said why). */
+int rescue_offer_install(struct run *run);
