@@ -83,9 +83,10 @@ static int check_signed(const char *url, const char *file, int fd, const struct 
         return reason_set(reason, size, r, "the trusted comment of %s.minisig was altered", file);
     if (r < 0)
         return reason_set(reason, size, r, "cannot check %s.minisig (%s)", file, strerror(-r));
-    if (minisign_comment_file(sig.trusted_comment, sig.trusted_comment_len, &name, &name_len) < 0 ||
-        name_len != strlen(file) || memcmp(name, file, name_len) != 0)
-        return reason_set(reason, size, -EBADMSG, "its signature is not for %s", file);
+    if (minisign_comment_file(sig.trusted_comment, sig.trusted_comment_len, &name, &name_len) < 0)
+        return reason_set(reason, size, -EBADMSG, "its signature names no file (no file: in the trusted comment)");
+    if (name_len != strlen(file) || memcmp(name, file, name_len) != 0)
+        return reason_set(reason, size, -EBADMSG, "its signature is for %.*s, not for this file", (int)name_len, name);
     if (lseek(fd, 0, SEEK_SET) < 0)
         return reason_set(reason, size, -errno, "cannot read it back (%s)", strerror(errno));
     r = minisign_verify_fd(fd, &sig, t->keys, t->n_keys);
