@@ -16,11 +16,9 @@ the usual fresh kd.img as the upper layer.
         overlays.poweroff(q)
 """
 
-import io
 import re
 import secrets
-import tarfile
-import time
+import shutil
 
 import netboot
 import qemuboot
@@ -41,22 +39,20 @@ def overlay_url(server):
 
 
 def make_tarball(path, token):
-    """A .tar.gz holding etc/ (a directory), PROOF with TOKEN and etc/motd: 2 files."""
+    """A .tar.gz made as the README says (GNU tar, --owner=0 --group=0, -C DIR .): ./ and
+    etc/ (directories), PROOF with TOKEN and etc/motd: 2 files."""
     path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
     path.parent.chmod(0o755)
-    with tarfile.open(path, "w:gz") as tar:
-        directory = tarfile.TarInfo("etc")
-        directory.type = tarfile.DIRTYPE
-        directory.mode = 0o755
-        directory.mtime = int(time.time())
-        tar.addfile(directory)
-        for name, text in ((PROOF, f"{token}\n"), ("etc/motd", "unpacked from the overlay\n")):
-            data = text.encode()
-            member = tarfile.TarInfo(name)
-            member.size = len(data)
-            member.mode = 0o644
-            member.mtime = int(time.time())
-            tar.addfile(member, io.BytesIO(data))
+    tree = path.parent.parent / f"{path.name}.tree"
+    (tree / "etc").mkdir(parents=True)
+    tree.chmod(0o755)
+    (tree / "etc").chmod(0o755)
+    (tree / PROOF).write_text(f"{token}\n")
+    (tree / "etc/motd").write_text("unpacked from the overlay\n")
+    for name in (PROOF, "etc/motd"):
+        (tree / name).chmod(0o644)
+    qemuboot.run_tool(["tar", "-czf", path.resolve(), "--owner=0", "--group=0", "-C", tree, "."])
+    shutil.rmtree(tree)
     path.chmod(0o644)
     qemuboot.note(f"overlay {path.name}: {PROOF} holds {token}")
     return path
