@@ -197,8 +197,8 @@ static int build_cmdline(const struct config *config, const struct image *image,
 }
 
 static int write_handoff(const struct config *config, const struct boot_source *src, const struct image *image,
-                         const char *ram_image, const char *from, const char *kernel, const char *fstype,
-                         char *reason, size_t size)
+                         const char *ram_image, const char *from, const char *overlay_url, const char *kernel,
+                         const char *fstype, char *reason, size_t size)
 {
     _cleanup_strv_free_ char **modules = NULL;
     size_t n_modules = 0;
@@ -217,17 +217,19 @@ static int write_handoff(const struct config *config, const struct boot_source *
         .keydisk = config->keydisk,
         .sha1 = sha1_hex,
         .from = (char *)from,
+        .overlay = (char *)overlay_url,
     };
-    r = initramfs_write(BOOT_HANDOFF_FILE, has_initrd ? image_initrd : NULL, BOOT_STAGE2, &h,
-                        ram_image, modules, n_modules);
+    struct initramfs_overlay overlay = { .tarball = BOOT_OVERLAY_FILE, .busybox = BOOT_BUSYBOX };
+    r = initramfs_write(BOOT_HANDOFF_FILE, has_initrd ? image_initrd : NULL, BOOT_STAGE2, &h, ram_image,
+                        overlay_url ? &overlay : NULL, modules, n_modules);
     if (r < 0)
         return reason_set(reason, size, r, "cannot write the hand-off initramfs (%s)", strerror(-r));
     return 0;
 }
 
 static int prepare_mounted(const struct config *config, const struct boot_source *src, const struct image *image,
-                           const char *ram_image, const char *from, const char *fstype, struct boot_loaded *ret,
-                           char *reason, size_t size)
+                           const char *ram_image, const char *from, const char *overlay_url, const char *fstype,
+                           struct boot_loaded *ret, char *reason, size_t size)
 {
     _cleanup_free_ char *cmdline = NULL;
     struct kexec_result result;
@@ -235,7 +237,7 @@ static int prepare_mounted(const struct config *config, const struct boot_source
     char kernel[PATH_MAX];
     if (find_kernel(kernel, sizeof(kernel)) < 0)
         return reason_set(reason, size, -ENOENT, "no kernel at /boot/vmlinuz or /boot/bzImage");
-    int r = write_handoff(config, src, image, ram_image, from, kernel, fstype, reason, size);
+    int r = write_handoff(config, src, image, ram_image, from, overlay_url, kernel, fstype, reason, size);
     if (r < 0)
         return r;
     r = build_cmdline(config, image, from, &cmdline);
@@ -250,14 +252,15 @@ static int prepare_mounted(const struct config *config, const struct boot_source
 }
 
 int boot_load(const struct config *config, const struct boot_source *src, const struct image *image, const char *path,
-              bool in_ram, const char *from, struct boot_loaded *ret, char *reason, size_t size)
+              bool in_ram, const char *from, const char *overlay_url, struct boot_loaded *ret, char *reason,
+              size_t size)
 {
     _cleanup_free_ char *fstype = NULL;
     int r = mount_image(path, BOOT_IMAGE_DIR, true, &fstype);
     if (r < 0)
         return reason_set(reason, size, r, "does not mount (%s)",
                     r == -EMEDIUMTYPE ? "no filesystem recognised" : strerror(-r));
-    r = prepare_mounted(config, src, image, in_ram ? path : NULL, from, fstype, ret, reason, size);
+    r = prepare_mounted(config, src, image, in_ram ? path : NULL, from, overlay_url, fstype, ret, reason, size);
     if (r < 0)
         boot_release();
     return r;

@@ -15,6 +15,9 @@
 #define BOOT_IMAGE_DIR BOOT_RUN_DIR "/image"
 #define BOOT_HANDOFF_FILE BOOT_RUN_DIR "/handoff.img"
 #define BOOT_STAGE2 "/usr/lib/hopboot/hopboot-stage2"
+/* hopboot.overlay=: the fetched tarball, and the static busybox stage 2 unpacks it with. */
+#define BOOT_OVERLAY_FILE BOOT_RUN_DIR "/overlay.tar.gz"
+#define BOOT_BUSYBOX "/bin/busybox"
 
 struct boot_source {
     int dirfd;              /* the card's root directory, -1 when there is no card */
@@ -42,12 +45,13 @@ int boot_verify_card(const struct boot_source *source, struct image *image, cons
                      char *reason, size_t reason_size);
 
 /* Mount the verified image file PATH read-only, build the hand-off initramfs (carrying the
- * image itself when IN_RAM: it was fetched and exists nowhere else) and load the image's
- * kernel for kexec with hopboot.from=FROM.  On failure writes a phrase into REASON and
- * returns -errno, with the image unmounted again. */
+ * image itself when IN_RAM: it was fetched and exists nowhere else; with OVERLAY_URL, not
+ * NULL, also BOOT_OVERLAY_FILE and BOOT_BUSYBOX for stage 2 to unpack it) and load the
+ * image's kernel for kexec with hopboot.from=FROM.  On failure writes a phrase into REASON
+ * and returns -errno, with the image unmounted again. */
 int boot_load(const struct config *config, const struct boot_source *source, const struct image *image,
-              const char *path, bool in_ram, const char *from, struct boot_loaded *ret, char *reason,
-              size_t reason_size);
+              const char *path, bool in_ram, const char *from, const char *overlay_url, struct boot_loaded *ret,
+              char *reason, size_t reason_size);
 
 /* Undo what boot_load left mounted or written.  Safe to call at any time. */
 void boot_release(void);

@@ -12,6 +12,7 @@
 #include "devices.h"
 #include "fileio.h"
 #include "state.h"
+#include "url.h"
 
 static bool is_space(char c)
 {
@@ -145,6 +146,24 @@ static bool usable_netdev(const char *value)
            !strpbrk(value, "/: \t\n\r\v\f");
 }
 
+/* hopboot.overlay=: one file on an http, https, ftp or tftp server.  Its ${...} must be
+ * ones url_expand knows; they are expanded with stand-ins so the URL can be checked now
+ * rather than after the network is up. */
+static bool usable_overlay(const char *value)
+{
+    static const struct url_vars stand_ins = { "52:54:00:00:00:00", "10.0.0.1", "host",
+                                               "00000000-0000-0000-0000-000000000000" };
+    _cleanup_free_ char *expanded = NULL;
+    struct url u;
+
+    if (!*value || url_expand(value, &stand_ins, &expanded) < 0 || url_parse(expanded, &u) < 0)
+        return false;
+    bool usable = (u.scheme == URL_HTTP || u.scheme == URL_HTTPS || u.scheme == URL_FTP || u.scheme == URL_TFTP) &&
+                  u.path[strlen(u.path) - 1] != '/';
+    url_done(&u);
+    return usable;
+}
+
 /* Warn that WORD's VALUE is not usable (WHY; "missing value" when it is empty) and which
  * value stays in effect: the default, or what an earlier word set. */
 #define BAD_VALUE(why, fmt, ...) warn(c, "%s: %s, using " fmt, word, *value ? (why) : "missing value", __VA_ARGS__)
@@ -233,6 +252,10 @@ static int parse_hopboot_key(struct config *c, const char *word, const char *key
         return *value && printable(value) ? set_string(&c->ca, value)
                                           : BAD_VALUE("not a usable file name", "%s",
                                                       c->ca ? c->ca : "no extra certificates");
+    else if (IS("overlay"))
+        return usable_overlay(value) ? set_string(&c->overlay, value)
+                                     : BAD_VALUE("expected the http, https, ftp or tftp URL of a file", "%s",
+                                                 c->overlay ? c->overlay : "no overlay");
     else if (IS("kexec"))
         return parse_kexec(c, word, value);
     else if (IS("wait")) {
@@ -378,6 +401,7 @@ void config_done(struct config *c)
     free(c->netdev);
     free(c->ca);
     free(c->ip);
+    free(c->overlay);
     strv_free(c->os_args);
     strv_free(c->warnings);
     *c = (struct config){ 0 };

@@ -51,6 +51,11 @@ int handoff_format(const struct handoff *h, char **ret)
             return -EINVAL;
         fprintf(f, "%s=%s\n", key, *value);
     }
+    if (h->overlay) {
+        if (!printable(h->overlay, strlen(h->overlay)))
+            return -EINVAL;
+        fprintf(f, "overlay=%s\n", h->overlay);
+    }
     for (size_t i = 0; i < h->n_modules; i++) {
         if (!printable(h->modules[i], strlen(h->modules[i])))
             return -EINVAL;
@@ -79,6 +84,12 @@ static int parse_line(struct handoff *h, const char *line, size_t len)
             return -EBADMSG;
         _cleanup_free_ char *m = strndup(eq + 1, value_len);
         return m ? fileio_strv_push(&h->modules, &h->n_modules, m) : -ENOMEM;
+    }
+    if (key_len == 7 && strncmp(line, "overlay", 7) == 0) {
+        if (h->overlay)
+            return -EBADMSG; /* given twice */
+        h->overlay = strndup(eq + 1, value_len);
+        return h->overlay ? 0 : -ENOMEM;
     }
     for (size_t i = 0; (value = field(h, i, &key)); i++) {
         if (strlen(key) != key_len || strncmp(line, key, key_len) != 0)
@@ -134,6 +145,7 @@ void handoff_done(struct handoff *h)
 
     for (size_t i = 0; (value = field(h, i, &key)); i++)
         free(*value);
+    free(h->overlay);
     strv_free(h->modules);
     *h = (struct handoff){ 0 };
 }

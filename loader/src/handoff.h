@@ -12,6 +12,9 @@
 #define HANDOFF_MODULE_DIR "hopboot/modules"
 /* A fetched image travels inside the hand-off initramfs, here. */
 #define HANDOFF_IMAGE_PATH "hopboot/image.img"
+/* hopboot.overlay=: the fetched tarball, and the static busybox whose tar unpacks it. */
+#define HANDOFF_OVERLAY_PATH "hopboot/overlay.tar.gz"
+#define HANDOFF_BUSYBOX_PATH "hopboot/busybox"
 #define HANDOFF_MAX_SIZE 65536
 #define HANDOFF_MAX_MODULES 128
 
@@ -23,16 +26,19 @@ struct handoff {
     char *keydisk; /* as hopboot.keydisk=: a path on the card, LABEL=, UUID= or "none" */
     char *sha1;    /* 40 hex digits of the verified image */
     char *from;    /* "card" or the image's URL */
+    char *overlay; /* the overlay's URL, when HANDOFF_OVERLAY_PATH is there to unpack; else NULL */
     char **modules; /* NULL-terminated: paths inside the hand-off initramfs, in load order */
     size_t n_modules;
 };
 
-/* Render H as text.  Every string must be non-empty and free of control characters.
+/* Render H as text.  Every string (overlay may be NULL: no line) must be non-empty and free
+ * of control characters.
  * Returns 0 and a malloc'd NUL-terminated string in *ret,
  * -EINVAL for a field that cannot be written, -ENOMEM. */
 int handoff_format(const struct handoff *h, char **ret);
 
-/* Parse LEN bytes of TEXT.  Every key but modules is required exactly once; unknown keys,
+/* Parse LEN bytes of TEXT.  Every key but modules and overlay is required exactly once
+ * (overlay at most once); unknown keys,
  * a wrong first line, control characters or more than HANDOFF_MAX_MODULES modules are
  * -EBADMSG.  On success fills *ret (free with handoff_done). */
 int handoff_parse(const char *text, size_t len, struct handoff *ret);

@@ -8,10 +8,18 @@
 
 #include "handoff.h"
 
+/* hopboot.overlay=: the tarball for stage 2 and the static busybox that unpacks it. */
+struct initramfs_overlay {
+    const char *tarball;
+    const char *busybox;
+};
+
 /* Write the hand-off initramfs to OUT_PATH (created, truncated).  IMAGE_INITRD may be NULL.
  * STAGE2 is the stage-2 binary.  RAM_IMAGE (may be NULL) is copied in as
- * HANDOFF_IMAGE_PATH.  MODULE_PATHS (N_MODULES, load order) are copied in as
+ * HANDOFF_IMAGE_PATH; OVERLAY (may be NULL) as HANDOFF_OVERLAY_PATH and
+ * HANDOFF_BUSYBOX_PATH.  MODULE_PATHS (N_MODULES, load order) are copied in as
  * hopboot/modules/NN-name.ko and listed in the hand-off file made from H (whose own
  * modules field is ignored).  Returns 0 or -errno. */
 int initramfs_write(const char *out_path, const char *image_initrd, const char *stage2, const struct handoff *h,
-                    const char *ram_image, char *const *module_paths, size_t n_modules);
+                    const char *ram_image, const struct initramfs_overlay *overlay, char *const *module_paths,
+                    size_t n_modules);

@@ -14,7 +14,9 @@
 #include "fileio.h"
 #include "log.h"
 #include "netboot.h"
+#include "overlay.h"
 #include "progress.h"
+#include "reason.h"
 #include "select.h"
 
 struct transfer {
@@ -61,28 +63,39 @@ static int obtain_from_network(void *ctx, struct image *image, char *path, size_
     return r;
 }
 
-static bool bring_up_network(struct run *run)
+/* Bring the network up once per boot.  Returns 0, or -errno with the cause in ERROR for
+ * the caller's line. */
+static int network_up(struct run *run, char *error, size_t size)
 {
     struct net_static ip, *static_ip = NULL;
-    char error[256];
 
     if (run->net_up)
-        return true;
+        return 0;
     if (run->config->ip) {
         if (net_parse_ip_param(run->config->ip, &ip) < 0)
             log_warning("ip=%s: not the kernel's ip= syntax, using DHCP", run->config->ip);
         else
             static_ip = &ip;
     }
-    int r = net_up(run->config->netdev, static_ip, run->config->wait_seconds, &run->net, error, sizeof(error));
-    if (r < 0) {
+    int r = net_up(run->config->netdev, static_ip, run->config->wait_seconds, &run->net, error, size);
+    if (r < 0)
+        return r;
+    log_info("network: %s (%s) is %s", run->net.ifname, run->net.mac, run->net.ip);
+    run->net_up = true;
+    return 0;
+}
+
+static bool bring_up_network(struct run *run)
+{
+    char error[256];
+
+    if (network_up(run, error, sizeof(error)) < 0) {
         log_error("network: %s", error);
         return false;
     }
-    log_info("network: %s (%s) is %s", run->net.ifname, run->net.mac, run->net.ip);
-    run->net_up = true;
     return true;
 }
+
 /* hopboot.ca= adds certificates to the initramfs bundle (libcurl takes one file): the two
  * are joined into BOOT_RUN_DIR/ca.pem.  A CA that cannot be read stops this source: going
  * on without it would only fail later with a less helpful line. */
@@ -153,4 +166,53 @@ void netsource_boot(struct run *run, const struct url *template)
         netboot_done(&source);
     }
     url_done(&u);
+}
+
+/* Expand and fetch hopboot.overlay= into BOOT_OVERLAY_FILE.  Returns 0 with the expanded
+ * URL in *ret_url (also on failure, once expanded, for the line), or -errno with REASON. */
+static int fetch_overlay(struct run *run, char **ret_url, enum overlay_check *ret_check, uint64_t *ret_size,
+                         char *reason, size_t size)
+{
+    struct fetch_options options;
+    char error[256];
+
+    int r = network_up(run, error, sizeof(error));
+    if (r < 0)
+        return reason_set(reason, size, r, "no network (%s)", error);
+    struct url_vars vars = { run->net.mac, run->net.ip, run->net.hostname, run->net.uuid };
+    r = url_expand(run->config->overlay, &vars, ret_url);
+    if (r < 0)
+        return reason_set(reason, size, r, "%s", r == -ENODATA ? "uses a value this machine does not have"
+                                                               : "not a valid URL after expansion");
+    fetch_default_options(&options);
+    uint64_t ram = pipeline_ram_limit();
+    options.max_size = ram && ram < OVERLAY_MAX_SIZE ? ram : OVERLAY_MAX_SIZE;
+    if (run->config->ca && trust_extra_ca(run, &options) < 0)
+        return reason_set(reason, size, -EINVAL, "hopboot.ca=%s cannot be used", run->config->ca);
+    return overlay_fetch(*ret_url, &options, &run->trust, BOOT_OVERLAY_FILE, ret_check, ret_size, reason, size);
+}
+
+const char *netsource_overlay(struct run *run)
+{
+    static const char *const checked[] = {
+        [OVERLAY_UNVERIFIED] = "unverified (no .sha1 beside it)",
+        [OVERLAY_SHA1_OK] = "sha1 ok",
+        [OVERLAY_SIGNED_OK] = "signature ok",
+    };
+    _cleanup_free_ char *url = NULL;
+    enum overlay_check check;
+    uint64_t bytes;
+    char reason[512];
+
+    if (!run->config->overlay || run->overlay_tried)
+        return run->overlay_url;
+    run->overlay_tried = true;
+    int r = fetch_overlay(run, &url, &check, &bytes, reason, sizeof(reason));
+    if (r < 0) {
+        log_warning("overlay %s: %s, booting without it", url ? url : run->config->overlay, reason);
+        return NULL;
+    }
+    log_info("overlay %s: %.1f KiB fetched, %s", url, (double)bytes / 1024.0, checked[check]);
+    run->overlay_url = TAKE_PTR(url);
+    return run->overlay_url;
 }

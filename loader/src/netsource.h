@@ -9,3 +9,9 @@
 /* Boot from the source TEMPLATE (its ${...} not yet expanded).  Returns only when nothing
  * there could be booted, each reason said on the console. */
 void netsource_boot(struct run *run, const struct url *template);
+
+/* hopboot.overlay=, fetched and checked the first time it is asked for (bringing the
+ * network up if need be), so a card boot without it never waits for a network.  Returns
+ * the expanded URL while BOOT_OVERLAY_FILE holds the overlay, or NULL: none asked for, or
+ * it could not be had (said in one warning line; the image boots without it). */
+const char *netsource_overlay(struct run *run);

@@ -15,6 +15,7 @@
 #include "kexec.h"
 #include "log.h"
 #include "menu.h"
+#include "netsource.h"
 #include "rescue.h"
 #include "trial.h"
 
@@ -127,7 +128,8 @@ static int load_and_boot(struct run *run, const struct obtain *obtain, struct im
     struct boot_loaded loaded;
     const char *from = image->url ? image->url : "card";
 
-    int r = boot_load(run->config, &run->card, image, path, obtain->in_ram, from, &loaded, reason, size);
+    const char *overlay = netsource_overlay(run);
+    int r = boot_load(run->config, &run->card, image, path, obtain->in_ram, from, overlay, &loaded, reason, size);
     if (r < 0)
         return r;
     if (loaded.used == KEXEC_METHOD_TOOLS && loaded.syscall_error)

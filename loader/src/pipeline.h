@@ -30,6 +30,9 @@ struct run {
     bool card_writable;
     struct trust trust; /* hopboot.verify= for the card's images */
     bool menu_offered;  /* the boot menu comes once, with the first source's candidates */
+    /* hopboot.overlay=: fetched once, before the first hand-off (netsource_overlay). */
+    bool overlay_tried;
+    char *overlay_url; /* expanded; set while BOOT_OVERLAY_FILE holds the checked overlay */
 };
 
 /* How a candidate becomes a verified local file: on the card it is checked in place, from

@@ -3,7 +3,8 @@
  *
  * Mounts do not survive kexec, so the union root is built here: load the modules stage 1
  * chose, find the card again, loop-mount the image read-only and the keydisk read-write,
- * join them with overlayfs (a tmpfs upper layer when the keydisk is missing), show the
+ * join them with overlayfs (a tmpfs upper layer when the keydisk is missing), unpack the
+ * hopboot.overlay= tarball stage 1 fetched onto that union, show the
  * card at /media/card and the keydisk at /media/keydisk, and switch_root to the OS's init.  Static: it must run under any
  * image's kernel with nothing but this initramfs. */
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include "modload.h"
 #include "mount.h"
 #include "switchroot.h"
+#include "untar.h"
 
 #define CARD_WAIT_SECONDS 30
 #define CARD_DIR "/media/card"
@@ -187,6 +189,22 @@ static bool mount_card(const struct handoff *h, bool image_in_ram)
     return true;
 }
 
+/* hopboot.overlay=: the tarball stage 1 fetched goes onto the root, so into its upper
+ * layer (the keydisk or the tmpfs).  Done before the card is moved into the root, with tar
+ * chrooted there (untar.h), so no member reaches the card or the initramfs.  A tarball
+ * that does not unpack is a warning: the OS boots with what did. */
+static void unpack_overlay(const struct handoff *h)
+{
+    char reason[300];
+    unsigned files = 0;
+
+    int r = untar_gzip("/" HANDOFF_BUSYBOX_PATH, "/" HANDOFF_OVERLAY_PATH, ROOT_DIR, &files, reason, sizeof(reason));
+    if (r < 0)
+        log_warning("overlay %s does not unpack (%s), booting without the rest of it", h->overlay, reason);
+    else
+        log_info("overlay %s unpacked onto the root (%u file%s)", h->overlay, files, files == 1 ? "" : "s");
+}
+
 static void build_root(const struct handoff *h)
 {
     _cleanup_free_ char *image = NULL;
@@ -219,6 +237,8 @@ static void build_root(const struct handoff *h)
     }
     if (r < 0)
         fail(h->label, "the overlay root does not mount (%s)", strerror(-r));
+    if (h->overlay)
+        unpack_overlay(h);
     /* The card stays reachable from the OS, e.g. to copy an upgrade onto it. */
     if (have_card) {
         r = mount_mkdir_p(ROOT_DIR CARD_DIR, 0755);

@@ -17,6 +17,7 @@
 #include "devices.h"
 #include "fuzz.h"
 #include "state.h"
+#include "url.h"
 
 #define DEFAULT_NAME "Demo"
 
@@ -160,7 +161,7 @@ static bool digits(const char *s)
  * for it is plainly valid or plainly invalid (digits-only numbers: strtoul's leniency
  * towards " +5" is not part of the contract, so it is not checked either way). */
 struct expected {
-    const char *name, *src, *ip;
+    const char *name, *src, *ip, *overlay;
     int log_level;
     unsigned wait_seconds, tries;
     enum kexec_method kexec;
@@ -184,6 +185,41 @@ static bool number(const char *value, unsigned max, unsigned *ret, bool *exact)
         return false;
     *ret = (unsigned)x;
     return true;
+}
+
+/* hopboot.overlay=: one file (no trailing '/') on an http, https, ftp or tftp server, its
+ * ${...} among those url.h knows, which are filled with stand-ins before url_parse. */
+static bool overlay_url(const char *value)
+{
+    static const char *const schemes[] = { "http://", "https://", "ftp://", "tftp://" };
+    static const char *const names[] = { "${mac}", "${ip}", "${hostname}", "${uuid}" };
+    char *expanded = malloc(strlen(value) + 1);
+    size_t len = 0;
+    bool scheme = false, ok = true;
+    struct url u;
+
+    FUZZ_ASSERT(expanded);
+    for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+        scheme |= strncmp(value, schemes[i], strlen(schemes[i])) == 0;
+    for (const char *p = value; ok && *p;) {
+        size_t known = 0;
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !known; i++)
+            if (strncmp(p, names[i], strlen(names[i])) == 0)
+                known = strlen(names[i]);
+        if (known) {
+            expanded[len++] = 'x'; /* a stand-in value: any URL-safe text */
+            p += known;
+        } else if (p[0] == '$' && p[1] == '{')
+            ok = false; /* unknown or unterminated */
+        else
+            expanded[len++] = *p++;
+    }
+    expanded[len] = '\0';
+    ok = ok && scheme && len > 0 && expanded[len - 1] != '/' && url_parse(expanded, &u) == 0;
+    if (ok)
+        url_done(&u);
+    free(expanded);
+    return ok;
 }
 
 static void expect_hopboot_key(struct expected *e, const char *word)
@@ -212,7 +248,10 @@ static void expect_hopboot_key(struct expected *e, const char *word)
         ok = printable(value) && (!devices_is_spec(value) || usable_spec(value));
     else if (IS("ca"))
         ok = printable(value);
-    else if (IS("netdev"))
+    else if (IS("overlay")) {
+        if ((ok = overlay_url(value)))
+            e->overlay = value;
+    } else if (IS("netdev"))
         ok = strlen(value) <= 15 && strcmp(value, ".") != 0 && strcmp(value, "..") != 0 && printable(value) &&
              !strpbrk(value, "/: ");
     else if (IS("src")) {
@@ -282,6 +321,7 @@ static void check_parse(char **words, size_t n, const char *text)
     FUZZ_ASSERT(c.keydisk && printable(c.keydisk));
     FUZZ_ASSERT(!c.card || devices_is_spec(c.card));
     FUZZ_ASSERT(!c.ca || printable(c.ca));
+    FUZZ_ASSERT(e.overlay ? c.overlay && strcmp(c.overlay, e.overlay) == 0 : !c.overlay);
     FUZZ_ASSERT(e.ip ? c.ip && strcmp(c.ip, e.ip) == 0 : !c.ip);
     FUZZ_ASSERT(c.rescue == e.rescue && c.kexec == e.kexec && c.verify == e.verify);
     FUZZ_ASSERT(c.log_level >= 0 && c.log_level <= LOG_DEBUG && c.wait_seconds <= 3600);

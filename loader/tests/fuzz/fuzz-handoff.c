@@ -2,7 +2,7 @@
  * header describes:
  *  - the input read as a hand-off file: handoff_parse accepts it exactly when a reference
  *    reading does ("hopboot-handoff 1", then KEY=VALUE lines each ending in a newline,
- *    every scalar key once, known keys only, no control characters, at most
+ *    every scalar key once, overlay at most once, known keys only, no control characters, at most
  *    HANDOFF_MAX_MODULES modules), fills the same fields, and handoff_format writes it back
  *    so that it parses to the same struct;
  *  - the input's lines used as the fields of a struct handoff: handoff_format refuses
@@ -43,7 +43,7 @@ static bool value_is(const char *value, const char *s, size_t len)
 /* Whether handoff.h's format accepts TEXT; checks GOT's fields on the way when it does. */
 static bool reference_valid(const char *text, size_t len, struct handoff *got)
 {
-    size_t seen[N_SCALARS] = { 0 }, modules = 0;
+    size_t seen[N_SCALARS] = { 0 }, modules = 0, overlays = 0;
 
     if (len < strlen(MAGIC) || memcmp(text, MAGIC, strlen(MAGIC)) != 0)
         return false;
@@ -64,6 +64,13 @@ static bool reference_valid(const char *text, size_t len, struct handoff *got)
                 FUZZ_ASSERT(modules <= got->n_modules && value_is(got->modules[modules - 1], eq + 1, value_len));
             known = true;
         }
+        if (key_len == 7 && memcmp(p, "overlay", 7) == 0) {
+            if (++overlays > 1)
+                return false;
+            if (got->label)
+                FUZZ_ASSERT(value_is(got->overlay, eq + 1, value_len));
+            known = true;
+        }
         for (size_t i = 0; i < N_SCALARS; i++)
             if (strlen(scalar_keys[i]) == key_len && memcmp(p, scalar_keys[i], key_len) == 0) {
                 if (seen[i]++)
@@ -80,7 +87,7 @@ static bool reference_valid(const char *text, size_t len, struct handoff *got)
         if (!seen[i])
             return false;
     if (got->label)
-        FUZZ_ASSERT(got->n_modules == modules);
+        FUZZ_ASSERT(got->n_modules == modules && (overlays == 1) == (got->overlay != NULL));
     return true;
 }
 
@@ -88,6 +95,7 @@ static void check_equal(struct handoff *a, struct handoff *b)
 {
     for (size_t i = 0; i < N_SCALARS; i++)
         FUZZ_ASSERT(*scalar(a, i) && *scalar(b, i) && strcmp(*scalar(a, i), *scalar(b, i)) == 0);
+    FUZZ_ASSERT(!a->overlay == !b->overlay && (!a->overlay || strcmp(a->overlay, b->overlay) == 0));
     FUZZ_ASSERT(a->n_modules == b->n_modules);
     for (size_t i = 0; i < a->n_modules; i++)
         FUZZ_ASSERT(strcmp(a->modules[i], b->modules[i]) == 0);
@@ -121,7 +129,7 @@ static void check_parse(const uint8_t *data, size_t size)
     if (r == 0) {
         check_round_trip(&h, size);
         handoff_done(&h);
-        FUZZ_ASSERT(!h.label && !h.modules && h.n_modules == 0);
+        FUZZ_ASSERT(!h.label && !h.overlay && !h.modules && h.n_modules == 0);
     }
     free(text);
 }

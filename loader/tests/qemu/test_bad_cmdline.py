@@ -29,6 +29,8 @@ BAD_WORDS = [
     ("hopboot.src=gopher://10.0.2.2/", None),     # checked by main.c, see SRC_LINE
     ("hopboot.netdev=eth0/1", "hopboot.netdev=eth0/1: not an interface name, using the first interface with a link"),
     ("hopboot.ca=", "hopboot.ca=: missing value, using no extra certificates"),
+    ("hopboot.overlay=nfs://10.0.2.2/o.tar.gz", "hopboot.overlay=nfs://10.0.2.2/o.tar.gz: expected the http, https, "
+                                                "ftp or tftp URL of a file, using no overlay"),
     ("hopboot.kexec=magic", "hopboot.kexec=magic: expected auto, syscall or tools, using auto"),
     ("hopboot.wait=soon", "hopboot.wait=soon: expected seconds (0-3600), using 15"),
     ("hopboot.wait=-1", "hopboot.wait=-1: expected seconds (0-3600), using 15"),

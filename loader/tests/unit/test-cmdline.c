@@ -151,6 +151,20 @@ static void test_network_keys(void)
     CHECK_EQ_INT(c.n_os_args, 1); /* ip= is the OS's too */
     CHECK_EQ_INT(c.n_warnings, 1);
     CHECK_STREQ(c.warnings[0], "hopboot.ca=a\tb: not a usable file name, using /etc/my-ca.pem");
+    CHECK(c.overlay == NULL);
+    config_done(&c);
+
+    /* hopboot.overlay= keeps its templates for stage 1 to expand; a bad one keeps the earlier URL. */
+    CHECK_EQ_INT(cmdline_parse("hopboot.overlay=http://10.0.2.2:8080/overlays/${mac}.tar.gz "
+                               "hopboot.overlay=tftp://10.0.2.2/${hostname}-${uuid}-${ip}.tar.gz "
+                               "hopboot.overlay=ftp://10.0.2.2:99999/o.tar.gz",
+                               "Demo", &c),
+                 0);
+    CHECK_STREQ(c.overlay, "tftp://10.0.2.2/${hostname}-${uuid}-${ip}.tar.gz");
+    CHECK_EQ_INT(c.n_warnings, 1);
+    CHECK_STREQ(c.warnings[0], "hopboot.overlay=ftp://10.0.2.2:99999/o.tar.gz: expected the http, https, ftp or "
+                               "tftp URL of a file, using tftp://10.0.2.2/${hostname}-${uuid}-${ip}.tar.gz");
+    CHECK_EQ_INT(c.n_os_args, 0);
     config_done(&c);
 }
 
@@ -180,6 +194,21 @@ static void test_every_key_malformed(void)
         { "hopboot.netdev=eth0:1", "hopboot.netdev=eth0:1: not an interface name, using the first interface with a "
                                    "link" },
         { "hopboot.ca=", "hopboot.ca=: missing value, using no extra certificates" },
+        { "hopboot.overlay=", "hopboot.overlay=: missing value, using no overlay" },
+        { "hopboot.overlay=nfs://10.0.2.2/o.tar.gz",
+          "hopboot.overlay=nfs://10.0.2.2/o.tar.gz: expected the http, https, ftp or tftp URL of a file, using no "
+          "overlay" },
+        { "hopboot.overlay=http://10.0.2.2/overlays/",
+          "hopboot.overlay=http://10.0.2.2/overlays/: expected the http, https, ftp or tftp URL of a file, using no "
+          "overlay" },
+        { "hopboot.overlay=http://10.0.2.2/${serial}.tar.gz",
+          "hopboot.overlay=http://10.0.2.2/${serial}.tar.gz: expected the http, https, ftp or tftp URL of a file, "
+          "using no overlay" },
+        { "hopboot.overlay=http://10.0.2.2/${mac.tar.gz",
+          "hopboot.overlay=http://10.0.2.2/${mac.tar.gz: expected the http, https, ftp or tftp URL of a file, "
+          "using no overlay" },
+        { "hopboot.overlay=card", "hopboot.overlay=card: expected the http, https, ftp or tftp URL of a file, using "
+                                  "no overlay" },
         { "hopboot.kexec=Tools", "hopboot.kexec=Tools: expected auto, syscall or tools, using auto" },
         { "hopboot.wait=+5", "hopboot.wait=+5: expected seconds (0-3600), using 15" },
         { "\"hopboot.wait= 5\"", "hopboot.wait= 5: expected seconds (0-3600), using 15" },
@@ -219,7 +248,7 @@ static void test_every_key_malformed(void)
     CHECK(c.card == NULL);
     CHECK_STREQ(c.keydisk, "kd.img");
     CHECK_STREQ(c.src, "card");
-    CHECK(c.netdev == NULL && c.ca == NULL);
+    CHECK(c.netdev == NULL && c.ca == NULL && c.overlay == NULL);
     CHECK(!c.rescue);
     CHECK_EQ_INT(c.kexec, KEXEC_METHOD_AUTO);
     CHECK_EQ_INT(c.wait_seconds, 15);

@@ -35,6 +35,17 @@ static void test_round_trip(void)
     const char *no_modules = "hopboot-handoff 1\nlabel=a\nimage=a.img\ncard=/dev/sda1\nkeydisk=none\nsha1=x\nfrom=card\n";
     CHECK_EQ_INT(handoff_parse(no_modules, strlen(no_modules), &h), 0);
     CHECK_EQ_INT(h.n_modules, 0);
+    CHECK(h.overlay == NULL);
+    handoff_done(&h);
+
+    /* The overlay line is optional, written after from=, read back anywhere. */
+    const char *overlay = "hopboot-handoff 1\nlabel=a\nimage=a.img\ncard=none\nkeydisk=none\nsha1=x\nfrom=card\n"
+                          "overlay=http://10.0.2.2/o/52:54:00:12:34:56.tar.gz\nmodule=m.ko\n";
+    CHECK_EQ_INT(handoff_parse(overlay, strlen(overlay), &h), 0);
+    CHECK_STREQ(h.overlay, "http://10.0.2.2/o/52:54:00:12:34:56.tar.gz");
+    CHECK_EQ_INT(handoff_format(&h, &text), 0);
+    CHECK_STREQ(text, overlay);
+    free(text);
     handoff_done(&h);
 }
 
@@ -51,6 +62,9 @@ static void test_malformed(void)
         "hopboot-handoff 1\nlabel=\nimage=a.img\ncard=c\nkeydisk=k\nsha1=x\nfrom=card\n",          /* empty */
         "hopboot-handoff 1\nlabel=a\timage\nimage=a.img\ncard=c\nkeydisk=k\nsha1=x\nfrom=card\n", /* control */
         "hopboot-handoff 1\nlabel=a\nimage=a.img\ncard=c\nkeydisk=k\nsha1=x\nfrom=card",          /* cut */
+        "hopboot-handoff 1\nlabel=a\nimage=a.img\ncard=c\nkeydisk=k\nsha1=x\nfrom=card\noverlay=u\noverlay=v\n",
+        "hopboot-handoff 1\nlabel=a\nimage=a.img\ncard=c\nkeydisk=k\nsha1=x\nfrom=card\noverlay=\n",
+        "hopboot-handoff 1\nlabel=a\nimage=a.img\ncard=c\nkeydisk=k\nsha1=x\noverlay=u\n", /* from missing */
     };
     struct handoff h;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -74,6 +88,11 @@ static void test_malformed(void)
     char *text = NULL;
     CHECK_EQ_INT(handoff_format(&w, &text), -EINVAL);
     w.label = NULL;
+    CHECK_EQ_INT(handoff_format(&w, &text), -EINVAL);
+    w.label = "a";
+    w.overlay = "";
+    CHECK_EQ_INT(handoff_format(&w, &text), -EINVAL);
+    w.overlay = "http://h/o.tar.gz\nmodule=evil.ko";
     CHECK_EQ_INT(handoff_format(&w, &text), -EINVAL);
     CHECK(text == NULL);
 }

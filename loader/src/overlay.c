@@ -1,0 +1,143 @@
+/* overlay.c - see overlay.h. */
+#include "overlay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "minisign.h"
+#include "reason.h"
+#include "sums.h"
+
+/* URL.sha1: present, it must match; absent, the overlay is unverified. */
+static int check_sha1(const char *url, const char *file, const uint8_t actual[SUMS_SHA1_LEN], const struct fetch_options *o,
+                      enum overlay_check *ret, char *reason, size_t size)
+{
+    _cleanup_free_ char *sums_url = NULL, *text = NULL;
+    uint8_t expected[SUMS_SHA1_LEN];
+    char error[256], actual_hex[SUMS_SHA1_HEX_LEN + 1], expected_hex[SUMS_SHA1_HEX_LEN + 1];
+    size_t len;
+
+    if (asprintf(&sums_url, "%s.sha1", url) < 0)
+        return -ENOMEM;
+    int r = fetch_small(sums_url, o, SUMS_MAX_FILE_SIZE, &text, &len, error, sizeof(error));
+    if (r == -ENOENT) {
+        *ret = OVERLAY_UNVERIFIED;
+        return 0;
+    }
+    if (r == -EFBIG || (r >= 0 && sums_parse_sha1_file(text, len, file, expected) < 0))
+        return reason_set(reason, size, -EBADMSG, "malformed checksum file %s.sha1", file);
+    if (r < 0)
+        return reason_set(reason, size, r, "cannot fetch %s.sha1 (%s)", file, error);
+    if (memcmp(actual, expected, SUMS_SHA1_LEN) != 0) {
+        sums_format_hex(actual, actual_hex);
+        sums_format_hex(expected, expected_hex);
+        return reason_set(reason, size, -EBADMSG, "checksum mismatch (file is %.12s..., %s.sha1 says %.12s...)",
+                          actual_hex, file, expected_hex);
+    }
+    *ret = OVERLAY_SHA1_OK;
+    return 0;
+}
+
+static int fetch_signature(const char *url, const char *file, const struct fetch_options *o,
+                           struct minisign_signature *ret, char *reason, size_t size)
+{
+    _cleanup_free_ char *sig_url = NULL, *text = NULL;
+    char error[256];
+    size_t len;
+
+    if (asprintf(&sig_url, "%s.minisig", url) < 0)
+        return -ENOMEM;
+    int r = fetch_small(sig_url, o, MINISIGN_SIGNATURE_FILE_MAX, &text, &len, error, sizeof(error));
+    if (r == -ENOENT)
+        return reason_set(reason, size, r, "not signed (no %s.minisig; hopboot.verify=signed)", file);
+    if (r == -EFBIG || (r >= 0 && minisign_parse_signature(text, len, ret) < 0))
+        return reason_set(reason, size, -EBADMSG, "malformed signature file %s.minisig", file);
+    if (r < 0)
+        return reason_set(reason, size, r, "cannot fetch %s.minisig (%s)", file, error);
+    return 0;
+}
+
+/* hopboot.verify=signed: URL.minisig by a trusted key, its signed comment naming FILE. */
+static int check_signed(const char *url, const char *file, int fd, const struct trust *t,
+                        const struct fetch_options *o, char *reason, size_t size)
+{
+    struct minisign_signature sig;
+    _cleanup_(minisign_verifier_freep) struct minisign_verifier *verifier = NULL;
+    char key_id[2 * MINISIGN_KEY_ID_LEN + 1];
+    const char *name;
+    size_t name_len;
+
+    int r = fetch_signature(url, file, o, &sig, reason, size);
+    if (r < 0)
+        return r;
+    minisign_format_key_id(sig.key_id, key_id);
+    r = minisign_verifier_new(&sig, t->keys, t->n_keys, &verifier);
+    if (r == -ENOKEY)
+        return reason_set(reason, size, r, "signed with key %s, which this loader does not trust", key_id);
+    if (r == -EKEYREJECTED)
+        return reason_set(reason, size, r, "the trusted comment of %s.minisig was altered", file);
+    if (r < 0)
+        return reason_set(reason, size, r, "cannot check %s.minisig (%s)", file, strerror(-r));
+    if (minisign_comment_file(sig.trusted_comment, sig.trusted_comment_len, &name, &name_len) < 0)
+        return reason_set(reason, size, -EBADMSG, "its signature names no file (no file: in the trusted comment)");
+    if (name_len != strlen(file) || memcmp(name, file, name_len) != 0)
+        return reason_set(reason, size, -EBADMSG, "its signature is for %.*s, not for this file", (int)name_len, name);
+    if (lseek(fd, 0, SEEK_SET) < 0)
+        return reason_set(reason, size, -errno, "cannot read it back (%s)", strerror(errno));
+    r = minisign_verify_fd(fd, &sig, t->keys, t->n_keys);
+    if (r == -EKEYREJECTED)
+        return reason_set(reason, size, r, "its bytes do not match the signature by key %s", key_id);
+    if (r < 0)
+        return reason_set(reason, size, r, "cannot check its signature (%s)", strerror(-r));
+    return 0;
+}
+
+static int fetch_and_check(const char *url, const char *file, int fd, const struct fetch_options *o,
+                           const struct trust *t, enum overlay_check *ret_check, uint64_t *ret_size, char *reason,
+                           size_t size)
+{
+    uint8_t actual[SUMS_SHA1_LEN];
+    char error[256];
+    uint64_t bytes;
+
+    int r = fetch_image(url, fd, o, actual, &bytes, error, sizeof(error));
+    if (r == -EFBIG)
+        return reason_set(reason, size, r, "larger than %llu MiB", (unsigned long long)(o->max_size >> 20));
+    if (r < 0)
+        return reason_set(reason, size, r, "%s", error);
+    if (t->mode == VERIFY_SIGNED) {
+        r = check_signed(url, file, fd, t, o, reason, size);
+        *ret_check = OVERLAY_SIGNED_OK;
+    } else
+        r = check_sha1(url, file, actual, o, ret_check, reason, size);
+    if (r >= 0)
+        *ret_size = bytes;
+    return r;
+}
+
+int overlay_fetch(const char *url, const struct fetch_options *o, const struct trust *t, const char *path,
+                  enum overlay_check *ret_check, uint64_t *ret_size, char *reason, size_t size)
+{
+    const char *slash = strrchr(url, '/');
+    const char *file = slash ? slash + 1 : url;
+    enum overlay_check check;
+    uint64_t bytes;
+
+    (void)unlink(path);
+    _cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return reason_set(reason, size, -errno, "cannot store it in RAM (%s)", strerror(errno));
+    int r = fetch_and_check(url, file, fd, o, t, &check, &bytes, reason, size);
+    if (r < 0) {
+        (void)unlink(path);
+        return r;
+    }
+    *ret_check = check;
+    *ret_size = bytes;
+    return 0;
+}
