@@ -141,8 +141,10 @@ static int bless(int dirfd, struct boot_state *st, const char *card)
     return 0;
 }
 
-static int retry(int dirfd, struct boot_state *st, const char *card, const char *file)
+static int retry(int dirfd, struct boot_state *st, const char *card, const char *path)
 {
+    /* Records are kept by file name: "boot-images/Demo-1.1.0.img" is "Demo-1.1.0.img". */
+    const char *slash = strrchr(path, '/'), *file = slash ? slash + 1 : path;
     struct state_record *rec = state_find(st, file);
     if (!rec || rec->status != STATE_BAD) {
         printf("%s: %s is not marked bad: nothing to retry\n", prog, file);

@@ -6,7 +6,7 @@
 #define CARD_FSCK "/sbin/fsck.fat"
 
 /* Wait up to TIMEOUT_S seconds for the card and mount it read-only at MOUNTPOINT.  The card
- * is the device SPEC names (LABEL=, UUID=, /dev/) or, with SPEC NULL, the first vfat
+ * (or a block source of hopboot.src=) is the device SPEC names (LABEL=, UUID=, /dev/) or, with SPEC NULL, the first vfat
  * filesystem that holds /syslinux.cfg.  Each round first loads modules for devices that
  * appeared (USB and SD cards show up late).  On success *ret_device ("/dev/sda1") and
  * *ret_uuid (the filesystem UUID, may be NULL when it has none) are set.

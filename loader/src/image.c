@@ -9,6 +9,12 @@
 #include "cleanup.h"
 #include "sums.h"
 
+const char *image_base_name(const char *file)
+{
+    const char *slash = strrchr(file, '/');
+    return slash ? slash + 1 : file;
+}
+
 int image_from_file_name(const char *name, const char *file, struct image *ret)
 {
     static const char suffix[] = ".img";

@@ -23,6 +23,11 @@ struct image {
  * Returns 0, -EINVAL when the name does not match, -ENOMEM. */
 int image_from_file_name(const char *name, const char *file, struct image *ret);
 
+/* The file name of FILE without the folder it is in: "Demo-1.2.0.img" for
+ * "boot-images/Demo-1.2.0.img".  Checksum and signature files name the image this way,
+ * and the boot state keeps trial records under it (hopboot-bless knows only the name). */
+const char *image_base_name(const char *file);
+
 /* Accept ACTUAL as IMAGE's digest when it equals EXPECTED (setting image->sha1 and
  * image->verified) and return 0; else write "checksum mismatch (file is ..., SUMS_NAME
  * says ...)" into REASON and return -EBADMSG. */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -90,8 +91,8 @@ static int obtain_from_card(void *ctx, struct image *image, char *path, size_t p
     progress_begin(&progress, image->file, "verifying");
     run->trust.progress = progress_callback;
     run->trust.progress_userdata = &progress;
-    int r = trust_check_card(&run->trust, &run->card, image, CARD_RAM_IMAGE, in_ram ? pipeline_ram_limit() : 0,
-                             reason, reason_size);
+    int r = trust_check_card(&run->trust, &run->card, image, in_ram ? CARD_RAM_IMAGE : NULL,
+                             in_ram ? pipeline_ram_limit() : 0, reason, reason_size);
     run->trust.progress = NULL;
     progress_end(&progress);
     return r;
@@ -209,32 +210,129 @@ static void boot_from_card(struct run *run)
     image_free_array(images, n);
 }
 
+#define BLOCK_SOURCE_DIR BOOT_RUN_DIR "/source"
+#define BLOCK_RAM_IMAGE BOOT_RUN_DIR "/source-image.img"
+
+/* A block source's image is verified into RAM in one pass: stage 2 then needs neither
+ * the device nor a driver for it (USB, SD, AoE, md) in the image's kernel, and the
+ * device may go away once the OS runs. */
+static int obtain_from_block(void *ctx, struct image *image, char *path, size_t path_size, char *reason,
+                             size_t reason_size)
+{
+    struct run *run = ctx;
+    struct progress progress;
+
+    snprintf(path, path_size, "%s", BLOCK_RAM_IMAGE);
+    progress_begin(&progress, image->file, "verifying");
+    run->trust.progress = progress_callback;
+    run->trust.progress_userdata = &progress;
+    int r = trust_check_card(&run->trust, &run->block, image, BLOCK_RAM_IMAGE, pipeline_ram_limit(), reason,
+                             reason_size);
+    run->trust.progress = NULL;
+    progress_end(&progress);
+    return r;
+}
+
+/* hopboot.src=LABEL=x, UUID=x or /dev/x: wait for the device, mount it read-only (any
+ * filesystem the kernel knows), and try its images like the card's, in RAM and without
+ * trial counting (the boot state lives on the card). */
+static void boot_from_block(struct run *run, const char *spec)
+{
+    _cleanup_free_ char *device = NULL, *uuid = NULL;
+    struct image *images = NULL;
+    struct scan_ignored *ignored = NULL;
+    size_t n = 0, n_ignored = 0;
+
+    (void)mount_mkdir_p(BLOCK_SOURCE_DIR, 0700);
+    int r = card_mount(spec, run->config->wait_seconds, BLOCK_SOURCE_DIR, &device, &uuid);
+    if (r == -ENODEV) {
+        log_error("%s: no such device appeared within %u s", spec, run->config->wait_seconds);
+        return;
+    }
+    if (r < 0) {
+        log_error("%s: does not mount (%s)", spec,
+                  r == -EMEDIUMTYPE ? "no filesystem recognised" : strerror(-r));
+        return;
+    }
+    log_info("%s: %s mounted read-only", spec, device);
+    run->block = (struct boot_source){
+        .dirfd = open(BLOCK_SOURCE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+        .dir = BLOCK_SOURCE_DIR,
+        .device = device,
+        .card_spec = "none",
+    };
+    r = run->block.dirfd < 0 ? -errno
+                             : scan_directory_report(run->block.dirfd, run->config->name, &images, &n, &ignored,
+                                                     &n_ignored);
+    for (size_t i = 0; r >= 0 && i < n_ignored; i++)
+        log_warning("%s: %s, ignored", ignored[i].file, ignored[i].reason);
+    scan_ignored_free_array(ignored, n_ignored);
+    if (r < 0)
+        log_error("%s: cannot list %s (%s)", spec, device, strerror(-r));
+    else if (n == 0)
+        log_error("%s: no %s-X.Y.Z.img image on %s", spec, run->config->name, device);
+    else {
+        for (size_t i = 0; i < n; i++)
+            if (!(images[i].url = strdup(spec))) {
+                log_error("%s: out of memory", spec);
+                goto out;
+            }
+        static const char *const checked[] = {
+            [VERIFY_SHA1] = "sha1 ok", [VERIFY_SHA256] = "sha256 ok", [VERIFY_SIGNED] = "signature ok"
+        };
+        struct obtain obtain = {
+            .fn = obtain_from_block,
+            .ctx = run,
+            .in_ram = true,
+            .checked = checked[run->trust.mode],
+            .source = spec,
+        };
+        select_order(images, n);
+        pipeline_log_candidates("candidates:", images, n);
+        pipeline_boot_newest(run, &obtain, images, n);
+    }
+out:
+    image_free_array(images, n);
+    if (run->block.dirfd >= 0)
+        close(run->block.dirfd);
+    run->block = (struct boot_source){ .dirfd = -1 };
+    (void)umount2(BLOCK_SOURCE_DIR, MNT_DETACH);
+}
+
 /* Each source of hopboot.src= in order; after network sources only, the card too. */
 static void boot_from_sources(struct run *run)
 {
     struct url *sources = NULL;
     size_t n = 0;
-    bool card_listed = false;
+    bool card_listed = false, block_listed = false;
 
     if (url_parse_list(run->config->src, &sources, &n) < 0) {
-        log_error("hopboot.src=%s: not a list of card and http, https, ftp, tftp or nfs URLs; using the card",
+        log_error("hopboot.src=%s: not a list of card, LABEL=, UUID=, /dev/ and http, https, ftp, tftp or nfs URLs; "
+                  "using the card",
                   run->config->src);
         mount_card(run, run->config->wait_seconds, true);
         boot_from_card(run);
         return;
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         card_listed |= sources[i].scheme == URL_CARD;
-    /* A card only serves the keydisk when images come from the network: do not wait long. */
+        block_listed |= sources[i].scheme == URL_BLOCK;
+    }
+    /* A card only serves the keydisk when images come from elsewhere: do not wait long. */
     mount_card(run, card_listed ? run->config->wait_seconds : 3, card_listed);
     for (size_t i = 0; i < n; i++) {
         if (sources[i].scheme == URL_CARD)
             boot_from_card(run);
+        else if (sources[i].scheme == URL_BLOCK)
+            boot_from_block(run, sources[i].text);
         else
             netsource_boot(run, &sources[i]);
     }
     if (!card_listed && run->card.dirfd >= 0) {
-        log_warning("every network source failed, trying the card's images");
+        if (block_listed)
+            log_warning("no source of hopboot.src= booted, trying the card's images");
+        else
+            log_warning("every network source failed, trying the card's images");
         boot_from_card(run);
     }
     url_free_array(sources, n);
@@ -321,7 +419,7 @@ static void start_block_devices(const struct config *config)
 static int loader_main(void)
 {
     struct config config;
-    struct run run = { .config = &config };
+    struct run run = { .config = &config, .block = { .dirfd = -1 } };
 
     clock_gettime(CLOCK_MONOTONIC, &run.start);
     /* The kernel starts init without PATH; the helpers we run (udhcpc's script) need one. */

@@ -30,12 +30,25 @@ struct collect {
     size_t n;
 };
 
+/* FILE is relative to the source's directory: "Demo-1.1.0.img" or, in altboot's folder,
+ * "boot-images/Demo-1.1.0.img" (no other folder). */
 static int add_candidate(struct collect *c, const char *file)
 {
     struct image image;
+    const char *base = image_base_name(file);
 
-    if (image_from_file_name(c->name, file, &image) < 0)
+    if ((base != file && (size_t)(base - file) != strlen(SCAN_SUBDIR "/")) ||
+        strncmp(file, SCAN_SUBDIR "/", (size_t)(base - file)) != 0)
+        return 0; /* in another folder: not looked for there */
+    if (image_from_file_name(c->name, base, &image) < 0)
         return 0; /* not ours: ignored, as on the card */
+    if (base != file) {
+        free(image.file);
+        if (!(image.file = strdup(file))) {
+            image_done(&image);
+            return -ENOMEM;
+        }
+    }
     struct image *grown = realloc(c->images, (c->n + 1) * sizeof(*grown));
     if (!grown || asprintf(&image.url, "%s%s", c->dir_url, file) < 0) {
         if (grown)
@@ -74,6 +87,29 @@ static int add_named(struct collect *c, const struct url *u, const char *file)
     return 0;
 }
 
+/* FTP servers list directories: altboot's folder too, when there is one (a server that
+ * says there is none, or cannot list it, leaves the top's candidates). */
+static int list_ftp_folder(struct netboot_source *s, struct collect *c)
+{
+    _cleanup_strv_free_ char **names = NULL;
+    _cleanup_free_ char *url = NULL;
+    char error[256];
+    size_t n;
+    int r = 0;
+
+    if (asprintf(&url, "%s" SCAN_SUBDIR "/", s->dir_url) < 0)
+        return -ENOMEM;
+    if (fetch_list(url, &s->options, &names, &n, error, sizeof(error)) < 0)
+        return 0;
+    for (size_t i = 0; i < n && r >= 0; i++) {
+        _cleanup_free_ char *file = NULL;
+        if (strchr(names[i], '/'))
+            continue;
+        r = asprintf(&file, SCAN_SUBDIR "/%s", names[i]) < 0 ? -ENOMEM : add_candidate(c, file);
+    }
+    return r;
+}
+
 static int list_directory(const struct url *u, struct netboot_source *s, struct collect *c, char *error, size_t size)
 {
     _cleanup_strv_free_ char **names = NULL;
@@ -90,7 +126,7 @@ static int list_directory(const struct url *u, struct netboot_source *s, struct 
         }
         for (size_t i = 0; i < n && r >= 0; i++)
             r = add_candidate(c, names[i]);
-        return r;
+        return r < 0 ? r : list_ftp_folder(s, c);
     }
     if (asprintf(&index_url, "%s" NETBOOT_INDEX, s->dir_url) < 0)
         return -ENOMEM;
@@ -207,7 +243,7 @@ static int expected_digest(const struct netboot_source *s, const struct image *i
     int r = fetch_small(sums_url, &s->options, SUMS_MAX_FILE_SIZE, &text, &len, error, sizeof(error));
     if (r == -ENOENT)
         return reason_set(reason, size, r, "no checksum file %s.sha1", image->file);
-    if (r == -EFBIG || (r >= 0 && sums_parse_sha1_file(text, len, image->file, ret) < 0))
+    if (r == -EFBIG || (r >= 0 && sums_parse_sha1_file(text, len, image_base_name(image->file), ret) < 0))
         return reason_set(reason, size, -EBADMSG, "malformed checksum file %s.sha1", image->file);
     if (r < 0)
         return reason_set(reason, size, r, "cannot fetch %s.sha1 (%s)", image->file, error);

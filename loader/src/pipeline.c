@@ -82,7 +82,7 @@ static int consult_trial(struct run *run, const struct image *image, struct tria
     char id[STATE_MAX_DIGEST + 1];
 
     trial_digest_id(image->sha1, id);
-    *ret = trial_decide(&run->state, image->file, id, run->config->tries);
+    *ret = trial_decide(&run->state, image_base_name(image->file), id, run->config->tries);
     switch (ret->verdict) {
     case TRIAL_BOOT:
     case TRIAL_ATTEMPT:
@@ -94,7 +94,7 @@ static int consult_trial(struct run *run, const struct image *image, struct tria
     case TRIAL_EXHAUSTED:
         break;
     }
-    int r = state_set(&run->state, image->file, id, STATE_BAD, 0);
+    int r = state_set(&run->state, image_base_name(image->file), id, STATE_BAD, 0);
     if (r >= 0)
         r = save_state(run);
     snprintf(reason, size, "%u trial boot%s ended without the OS confirming it (hopboot-bless), %s", ret->attempt,
@@ -111,7 +111,7 @@ static void record_attempt(struct run *run, const struct image *image, const str
     log_info("%s: trial boot %u of %u, until the OS confirms it with hopboot-bless", image->file, d->attempt,
              d->tries);
     trial_digest_id(image->sha1, id);
-    int r = state_set(&run->state, image->file, id, STATE_TRIAL, d->tries_left);
+    int r = state_set(&run->state, image_base_name(image->file), id, STATE_TRIAL, d->tries_left);
     if (r >= 0)
         r = save_state(run);
     if (r < 0)
@@ -153,7 +153,7 @@ static void menu_verdict(const struct run *run, const struct obtain *obtain, con
                          size_t size)
 {
     const struct state_record *rec =
-        obtain->trial ? state_find((struct boot_state *)&run->state, image->file) : NULL;
+        obtain->trial ? state_find((struct boot_state *)&run->state, image_base_name(image->file)) : NULL;
 
     if (!rec)
         snprintf(buf, size, "unverified");
@@ -206,7 +206,7 @@ static int boot_chosen(struct run *run, const struct obtain *obtain, struct imag
     int r = obtain->fn(obtain->ctx, image, path, sizeof(path), reason, sizeof(reason));
     if (r >= 0 && obtain->trial) {
         trial_digest_id(image->sha1, id);
-        trial = trial_decide(&run->state, image->file, id, run->config->tries);
+        trial = trial_decide(&run->state, image_base_name(image->file), id, run->config->tries);
         if (trial.verdict != TRIAL_ATTEMPT)
             trial.verdict = TRIAL_BOOT;
     }

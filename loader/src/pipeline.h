@@ -20,6 +20,7 @@ struct run {
     const struct config *config;
     struct timespec start;
     struct boot_source card;  /* dirfd -1 when no card is mounted */
+    struct boot_source block; /* the block source being tried (hopboot.src=LABEL=...), dirfd -1: none */
     char *card_device, *card_spec;
     bool net_up;
     struct net_info net;

@@ -115,12 +115,24 @@ static int push_ignored(struct scan_ignored **ignored, size_t *n, const char *fi
     return 0;
 }
 
-int scan_directory_report(int dirfd, const char *name, struct image **ret_images, size_t *ret_n,
-                          struct scan_ignored **ret_ignored, size_t *ret_n_ignored)
+/* "PREFIX" + S (PREFIX "" or "boot-images/"), malloc'd into *S in place of the old one. */
+static int add_prefix(const char *prefix, char **s)
 {
-    struct image *images = NULL;
-    struct scan_ignored *ignored = NULL;
-    size_t n = 0, n_ignored = 0;
+    if (!*prefix)
+        return 0;
+    char *joined;
+    if (asprintf(&joined, "%s%s", prefix, *s) < 0)
+        return -ENOMEM;
+    free(*s);
+    *s = joined;
+    return 0;
+}
+
+/* Append the candidates (and, with IGNORED, the near misses) of the directory DIRFD, whose
+ * path below the source's top is PREFIX, to the arrays. */
+static int scan_one(int dirfd, const char *prefix, const char *name, struct image **images, size_t *n,
+                    struct scan_ignored **ignored, size_t *n_ignored)
+{
     int r = 0;
 
     /* fdopendir takes over the descriptor, so give it its own. */
@@ -141,9 +153,12 @@ int scan_directory_report(int dirfd, const char *name, struct image **ret_images
         char *reason = NULL;
         r = scan_classify(name, de->d_name, is_regular(dirfd, de), &image, &reason);
         if (r == 1) { /* named like one, but no candidate: keep why */
-            r = ret_ignored ? push_ignored(&ignored, &n_ignored, de->d_name, reason) : (free(reason), 0);
-            if (r < 0)
+            if (!ignored)
+                free(reason);
+            else if ((r = push_ignored(ignored, n_ignored, de->d_name, reason)) < 0 ||
+                     (r = add_prefix(prefix, &(*ignored)[*n_ignored - 1].file)) < 0)
                 goto out;
+            r = 0;
             errno = 0;
             continue;
         }
@@ -154,35 +169,56 @@ int scan_directory_report(int dirfd, const char *name, struct image **ret_images
             errno = 0;
             continue;
         }
-        struct image *grown = realloc(images, (n + 1) * sizeof(*images));
-        if (!grown) {
+        struct image *grown = realloc(*images, (*n + 1) * sizeof(**images));
+        if (!grown || add_prefix(prefix, &image.file) < 0) {
+            if (grown)
+                *images = grown;
             image_done(&image);
             r = -ENOMEM;
             goto out;
         }
-        images = grown;
-        images[n++] = image;
+        *images = grown;
+        (*images)[(*n)++] = image;
         errno = 0;
     }
-    if (errno != 0) {
+    if (errno != 0)
         r = -errno;
-        goto out;
+out:
+    closedir(dir);
+    return r;
+}
+
+int scan_directory_report(int dirfd, const char *name, struct image **ret_images, size_t *ret_n,
+                          struct scan_ignored **ret_ignored, size_t *ret_n_ignored)
+{
+    struct image *images = NULL;
+    struct scan_ignored *ignored = NULL;
+    size_t n = 0, n_ignored = 0;
+    struct scan_ignored **want_ignored = ret_ignored ? &ignored : NULL;
+
+    int r = scan_one(dirfd, "", name, &images, &n, want_ignored, &n_ignored);
+    if (r >= 0) {
+        /* altboot's folder: a missing one (or a file of that name) is no error. */
+        _cleanup_close_ int sub = openat(dirfd, SCAN_SUBDIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (sub >= 0)
+            r = scan_one(sub, SCAN_SUBDIR "/", name, &images, &n, want_ignored, &n_ignored);
+        else if (errno != ENOENT && errno != ENOTDIR)
+            r = -errno;
+    }
+    if (r < 0) {
+        image_free_array(images, n);
+        scan_ignored_free_array(ignored, n_ignored);
+        return r;
     }
     if (n_ignored > 1)
         qsort(ignored, n_ignored, sizeof(*ignored), by_file);
     *ret_images = images;
     *ret_n = n;
-    images = NULL;
     if (ret_ignored) {
         *ret_ignored = ignored;
         *ret_n_ignored = n_ignored;
-        ignored = NULL;
     }
-out:
-    image_free_array(images, n);
-    scan_ignored_free_array(ignored, n_ignored);
-    closedir(dir);
-    return r;
+    return 0;
 }
 
 int scan_directory(int dirfd, const char *name, struct image **ret_images, size_t *ret_n)

@@ -14,8 +14,12 @@ struct scan_ignored {
     char *reason; /* one phrase: "version \"1.5.0 (copy)\" is not numbers separated by dots" */
 };
 
-/* Collect every regular file in DIRFD named NAME-X.Y.Z.img; other names are ignored.
- * The array is unordered (see select.h).  On success *ret_images (free with
+/* altboot's folder of images: every source is scanned at its top and in here. */
+#define SCAN_SUBDIR "boot-images"
+
+/* Collect every regular file named NAME-X.Y.Z.img in DIRFD and in its SCAN_SUBDIR (those
+ * with image->file "boot-images/NAME-X.Y.Z.img"); other names are ignored.  A missing
+ * SCAN_SUBDIR is no error.  The array is unordered (see select.h).  On success *ret_images (free with
  * image_free_array) and *ret_n are set; zero candidates is a success with n == 0.
  * Returns 0 or -errno. */
 int scan_directory(int dirfd, const char *name, struct image **ret_images, size_t *ret_n);

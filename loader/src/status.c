@@ -158,8 +158,8 @@ static void judge_trial(const struct boot_state *state, unsigned tries, struct c
 {
     char id[STATE_MAX_DIGEST + 1];
     trial_digest_id(c->image.sha1, id);
-    struct trial_decision d = trial_decide(state, c->image.file, id, tries);
-    const struct state_record *rec = state_find((struct boot_state *)state, c->image.file);
+    struct trial_decision d = trial_decide(state, image_base_name(c->image.file), id, tries);
+    const struct state_record *rec = state_find((struct boot_state *)state, image_base_name(c->image.file));
     bool same = rec && strcmp(rec->digest, id) == 0;
 
     switch (d.verdict) {
@@ -259,7 +259,7 @@ static int check_network(struct report *rep, bool quiet_progress)
         log_error("%s: expand the ${...} templates first: only the loader knows their values", rep->source);
         return -EINVAL;
     }
-    if (url_parse(rep->source, &u) < 0 || u.scheme == URL_CARD) {
+    if (url_parse(rep->source, &u) < 0 || u.scheme == URL_CARD || u.scheme == URL_BLOCK) {
         log_error("%s: not an http, https, ftp or tftp URL", rep->source);
         return -EINVAL;
     }

@@ -21,8 +21,8 @@ static struct verify_pass progress_pass(const struct trust *t)
     return (struct verify_pass){ .dst_fd = -1, .progress = t->progress, .progress_userdata = t->progress_userdata };
 }
 
-static int check_sha256(const struct trust *t, const struct boot_source *src, struct image *image, char *reason,
-                        size_t size)
+static int check_sha256(const struct boot_source *src, struct image *image, const struct verify_pass *pass,
+                        char *reason, size_t size)
 {
     _cleanup_free_ char *sums_file = NULL, *text = NULL;
     uint8_t expected[SUMS_SHA256_LEN], actual[SUMS_SHA256_LEN], sha1[SUMS_SHA1_LEN];
@@ -34,14 +34,13 @@ static int check_sha256(const struct trust *t, const struct boot_source *src, st
     int r = fileio_read_file(src->dirfd, sums_file, SUMS_MAX_FILE_SIZE, &text, &len);
     if (r == -ENOENT)
         return reason_set(reason, size, r, "no checksum file %s (hopboot.verify=sha256)", sums_file);
-    if (r == -EFBIG || (r >= 0 && sums_parse_file(text, len, image->file, SUMS_SHA256_LEN, expected) < 0))
+    if (r == -EFBIG || (r >= 0 && sums_parse_file(text, len, image_base_name(image->file), SUMS_SHA256_LEN, expected) < 0))
         return reason_set(reason, size, -EBADMSG, "malformed checksum file %s", sums_file);
     if (r < 0)
         return reason_set(reason, size, r, "cannot read %s (%s)", sums_file, strerror(-r));
 
-    struct verify_pass pass = progress_pass(t);
     _cleanup_close_ int fd = openat(src->dirfd, image->file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0 || (r = verify_stream(fd, &pass, sha1, actual, NULL)) < 0)
+    if (fd < 0 || (r = verify_stream(fd, pass, sha1, actual, NULL)) < 0)
         return reason_set(reason, size, fd < 0 ? -errno : r, "cannot read the image (%s)",
                           strerror(fd < 0 ? errno : -r));
     if (memcmp(actual, expected, sizeof(actual)) != 0) {
@@ -70,19 +69,19 @@ static int feed_verifier(void *userdata, const void *data, size_t len)
 static int check_signed_name(const struct trust *t, const struct minisign_signature *sig, const struct image *image,
                              char *reason, size_t size)
 {
-    const char *name;
+    const char *name, *file = image_base_name(image->file);
     size_t name_len;
     struct image signed_image;
 
     int r = minisign_comment_file(sig->trusted_comment, sig->trusted_comment_len, &name, &name_len);
     if (r < 0)
         return reason_set(reason, size, -EBADMSG, "its signature names no file (no file: in the trusted comment)");
-    if (name_len != strlen(image->file) || memcmp(name, image->file, name_len) != 0)
+    if (name_len != strlen(file) || memcmp(name, file, name_len) != 0)
         return reason_set(reason, size, -EBADMSG, "its signature is for %.*s, not for this file", (int)name_len,
                           name);
     if (!t->has_floor)
         return 0;
-    if (image_from_file_name(t->name, image->file, &signed_image) < 0)
+    if (image_from_file_name(t->name, file, &signed_image) < 0)
         return reason_set(reason, size, -EBADMSG, "the signed file name has no version");
     r = version_compare(&signed_image.version, &t->floor);
     image_done(&signed_image);
@@ -93,7 +92,7 @@ static int check_signed_name(const struct trust *t, const struct minisign_signat
 }
 
 static int check_signed(const struct trust *t, const struct boot_source *src, struct image *image,
-                        const char *ram_path, uint64_t max_size, char *reason, size_t size)
+                        const struct verify_pass *copy, char *reason, size_t size)
 {
     _cleanup_free_ char *sig_file = NULL, *text = NULL;
     _cleanup_(verifier_freep) struct minisign_verifier *verifier = NULL;
@@ -123,29 +122,16 @@ static int check_signed(const struct trust *t, const struct boot_source *src, st
     if ((r = check_signed_name(t, &sig, image, reason, size)) < 0)
         return r;
 
-    /* One pass: the card's bytes into RAM, through the verifier and SHA-1. */
-    struct stat st;
+    /* One pass: the card's bytes (into RAM when COPY says so) through the verifier and SHA-1. */
     _cleanup_close_ int src_fd = openat(src->dirfd, image->file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (src_fd < 0 || fstat(src_fd, &st) < 0)
+    if (src_fd < 0)
         return reason_set(reason, size, -errno, "cannot read the image (%s)", strerror(errno));
-    if (max_size && (uint64_t)st.st_size > max_size)
-        return reason_set(reason, size, -EFBIG, "too large for this machine's RAM (at most %llu MiB fit)",
-                          (unsigned long long)(max_size >> 20));
-    if (ram_path)
-        (void)unlink(ram_path);
-    _cleanup_close_ int dst_fd = ram_path ? open(ram_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
-    if (ram_path && dst_fd < 0)
-        return reason_set(reason, size, -errno, "cannot store it in RAM (%s)", strerror(errno));
-    struct verify_pass pass = progress_pass(t);
-    pass.dst_fd = dst_fd;
-    pass.max_size = max_size;
+    struct verify_pass pass = *copy;
     pass.observe = feed_verifier;
     pass.userdata = verifier;
     r = verify_stream(src_fd, &pass, sha1, NULL, NULL);
     if (r >= 0)
         r = minisign_verifier_final(verifier);
-    if (r < 0 && ram_path)
-        (void)unlink(ram_path);
     if (r == -EFBIG)
         return reason_set(reason, size, r, "it grew while being read, or its legacy (non-prehashed) signature "
                                            "covers more than %d MiB", MINISIGN_LEGACY_MAX_SIZE >> 20);
@@ -158,19 +144,52 @@ static int check_signed(const struct trust *t, const struct boot_source *src, st
     return 0;
 }
 
+/* With RAM_PATH: make sure IMAGE fits in MAX_SIZE (0: any size) and create RAM_PATH
+ * afresh for the copy into *RET_FD; without, *RET_FD is -1. */
+static int open_ram_copy(const struct boot_source *src, const struct image *image, const char *ram_path,
+                         uint64_t max_size, int *ret_fd, char *reason, size_t size)
+{
+    struct stat st;
+
+    *ret_fd = -1;
+    if (!ram_path)
+        return 0;
+    if (fstatat(src->dirfd, image->file, &st, 0) < 0)
+        return reason_set(reason, size, -errno, "cannot read the image (%s)", strerror(errno));
+    if (max_size && (uint64_t)st.st_size > max_size)
+        return reason_set(reason, size, -EFBIG, "too large for this machine's RAM (at most %llu MiB fit)",
+                          (unsigned long long)(max_size >> 20));
+    (void)unlink(ram_path);
+    *ret_fd = open(ram_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (*ret_fd < 0)
+        return reason_set(reason, size, -errno, "cannot store it in RAM (%s)", strerror(errno));
+    return 0;
+}
+
 int trust_check_card(const struct trust *t, const struct boot_source *src, struct image *image,
                      const char *ram_path, uint64_t max_size, char *reason, size_t size)
 {
+    _cleanup_close_ int dst_fd = -1;
+    int r = open_ram_copy(src, image, ram_path, max_size, &dst_fd, reason, size);
+    if (r < 0)
+        return r;
+    struct verify_pass pass = progress_pass(t);
+    pass.dst_fd = dst_fd;
+    pass.max_size = ram_path ? max_size : 0;
     switch (t->mode) {
     case VERIFY_SHA256:
-        return check_sha256(t, src, image, reason, size);
+        r = check_sha256(src, image, &pass, reason, size);
+        break;
     case VERIFY_SIGNED:
-        return check_signed(t, src, image, ram_path, max_size, reason, size);
+        r = check_signed(t, src, image, &pass, reason, size);
+        break;
     case VERIFY_SHA1:
+        r = boot_verify_card(src, image, &pass, reason, size);
         break;
     }
-    struct verify_pass pass = progress_pass(t);
-    return boot_verify_card(src, image, &pass, reason, size);
+    if (r < 0 && ram_path)
+        (void)unlink(ram_path);
+    return r;
 }
 
 void trust_set_floor(struct trust *t, const char *floor)

@@ -34,11 +34,12 @@ struct trust {
     void *progress_userdata;
 };
 
-/* Check IMAGE in SOURCE's directory under T.  Signed mode also copies it into a new file
- * RAM_PATH (NULL: no copy, as for `hopboot status`), at most MAX_SIZE bytes (0: no limit).  On success image->sha1 (the identity
- * the boot state uses) and image->verified are set.  On failure writes one phrase into
- * REASON ("no signature file X.minisig", "checksum mismatch (...)", ...) and returns
- * -errno. */
+/* Check IMAGE in SOURCE's directory under T, copying it in the same pass into a new file
+ * RAM_PATH (NULL: no copy) of at most MAX_SIZE bytes (0: no limit): signed mode and block
+ * sources check the copy they boot, never the card's file a second time.  On success
+ * image->sha1 (the identity the boot state uses) and image->verified are set.  On failure
+ * RAM_PATH is removed, one phrase is written into REASON ("no signature file X.minisig",
+ * "checksum mismatch (...)", "too large for this machine's RAM ...") and -errno returned. */
 int trust_check_card(const struct trust *t, const struct boot_source *source, struct image *image,
                      const char *ram_path, uint64_t max_size, char *reason, size_t size);
 

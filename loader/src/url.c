@@ -56,13 +56,32 @@ static bool ends_with(const char *s, const char *suffix)
     return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
+/* LABEL=x, UUID=x or /dev/x with a non-empty x of printable characters; a /dev/ path
+ * without "..". */
+static bool is_block_spec(const char *text)
+{
+    static const char *const prefixes[] = { "LABEL=", "UUID=", "/dev/" };
+    for (size_t i = 0; i < ELEMENTSOF(prefixes); i++) {
+        size_t len = strlen(prefixes[i]);
+        if (strncmp(text, prefixes[i], len) != 0)
+            continue;
+        if (!text[len] || (i == 2 && strstr(text, "..")))
+            return false;
+        for (const char *p = text + len; *p; p++)
+            if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+                return false;
+        return true;
+    }
+    return false;
+}
+
 int url_parse(const char *text, struct url *ret)
 {
     struct url u = { 0 };
     const char *rest = NULL;
 
-    if (strcmp(text, "card") == 0) {
-        u.scheme = URL_CARD;
+    if (strcmp(text, "card") == 0 || is_block_spec(text)) {
+        u.scheme = strcmp(text, "card") == 0 ? URL_CARD : URL_BLOCK;
         u.text = strdup(text);
         if (!u.text)
             return -ENOMEM;

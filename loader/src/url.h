@@ -1,5 +1,5 @@
-/* url.h - where images come from: the hopboot.src= list ("card", http://, https://,
- * ftp://, tftp://, nfs://host[:port]/path), and the ${mac}, ${ip}, ${hostname}, ${uuid}
+/* url.h - where images come from: the hopboot.src= list ("card", a block device
+ * LABEL=x, UUID=x or /dev/x, http://, https://, ftp://, tftp://, nfs://host[:port]/path), and the ${mac}, ${ip}, ${hostname}, ${uuid}
  * templates that make per-machine URLs.  Pure: no I/O, no logging. */
 #pragma once
 
@@ -8,6 +8,7 @@
 
 enum url_scheme {
     URL_CARD,
+    URL_BLOCK, /* a block device: LABEL=x, UUID=x or /dev/x */
     URL_HTTP,
     URL_HTTPS,
     URL_FTP,
@@ -17,8 +18,8 @@ enum url_scheme {
 
 struct url {
     enum url_scheme scheme;
-    char *text;      /* the whole URL as given ("card" for the card) */
-    char *host;      /* NULL for the card */
+    char *text;      /* the whole URL as given ("card" for the card, "LABEL=x" for a device) */
+    char *host;      /* NULL for the card and block devices */
     unsigned port;   /* 0: the scheme's default */
     char *path;      /* "/images/" or "/images/Demo-1.1.0.img"; starts with '/' */
     bool names_image; /* the path names one image (ends in ".img"), else a directory */

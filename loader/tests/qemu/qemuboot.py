@@ -784,10 +784,12 @@ class Context:
         return out
 
     def boot(self, card, *, log="boot", hard_timeout=BOOT_HARD_TIMEOUT, give_up_on=GIVE_UP_ON,
-             net=False):
-        """A Qemu (context manager) booting `card`, console logged to workdir/LOG.log."""
+             net=False, extra_args=()):
+        """A Qemu (context manager) booting `card`, console logged to workdir/LOG.log.
+
+        extra_args: more QEMU arguments, e.g. another disk for a block source."""
         return Qemu(self.workdir / f"{log}.log", card=card, hard_timeout=hard_timeout, name=log,
-                    give_up_on=give_up_on, net=net)
+                    give_up_on=give_up_on, net=net, extra_args=extra_args)
 
 
 def _on_signal(signum, frame):

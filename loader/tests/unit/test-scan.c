@@ -249,6 +249,51 @@ static void test_many(void)
     close(dirfd);
 }
 
+/* altboot's boot-images/ folder: scanned besides the top, its files named with the
+ * folder; a file named boot-images, or no folder at all, is no error. */
+static void test_boot_images(void)
+{
+    char path[700];
+    struct image *images = NULL;
+    struct scan_ignored *ignored = NULL;
+    size_t n = 0, n_ignored = 0;
+
+    snprintf(path, sizeof(path), "%s/folder", dir);
+    CHECK(mkdir(path, 0755) == 0);
+    snprintf(path, sizeof(path), "%s/folder/boot-images", dir);
+    CHECK(mkdir(path, 0755) == 0);
+    touch("folder/Demo-1.0.0.img");
+    touch("folder/boot-images/Demo-1.2.0.img");
+    touch("folder/boot-images/Demo-1.2.0.img.sha1");
+    touch("folder/boot-images/Demo-x.img");
+    touch("folder/boot-images/Other-9.img");
+    snprintf(path, sizeof(path), "%s/folder", dir);
+    int dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    CHECK_EQ_INT(scan_directory_report(dirfd, "Demo", &images, &n, &ignored, &n_ignored), 0);
+    CHECK_EQ_INT(n, 2);
+    select_order(images, n);
+    CHECK_STREQ(images[0].file, "boot-images/Demo-1.2.0.img");
+    CHECK_STREQ(images[0].label, "Demo-1.2.0");
+    CHECK_STREQ(image_base_name(images[0].file), "Demo-1.2.0.img");
+    CHECK_STREQ(images[1].file, "Demo-1.0.0.img");
+    CHECK_STREQ(image_base_name(images[1].file), "Demo-1.0.0.img");
+    CHECK_EQ_INT(n_ignored, 1);
+    CHECK_STREQ(ignored[0].file, "boot-images/Demo-x.img");
+    image_free_array(images, n);
+    scan_ignored_free_array(ignored, n_ignored);
+    close(dirfd);
+
+    snprintf(path, sizeof(path), "%s/notfolder", dir);
+    CHECK(mkdir(path, 0755) == 0);
+    touch("notfolder/boot-images");
+    touch("notfolder/Demo-1.0.0.img");
+    dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    CHECK_EQ_INT(scan_directory(dirfd, "Demo", &images, &n), 0);
+    CHECK_EQ_INT(n, 1);
+    image_free_array(images, n);
+    close(dirfd);
+}
+
 int main(void)
 {
     CHECK(mkdtemp(dir) != NULL);
@@ -258,6 +303,7 @@ int main(void)
     test_classify();
     test_directory_report();
     test_many();
+    test_boot_images();
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     CHECK_EQ_INT(system(cmd), 0);

@@ -40,6 +40,15 @@ static void test_parse(void)
     CHECK_EQ_INT(url_parse("card", &u), 0);
     CHECK_EQ_INT(u.scheme, URL_CARD);
     url_done(&u);
+    static const char *const blocks[] = { "LABEL=USBIMAGES", "UUID=1234-ABCD", "/dev/sdb1", "/dev/etherd/e0.1",
+                                          "/dev/md127" };
+    for (size_t i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++) {
+        CHECK_EQ_INT(url_parse(blocks[i], &u), 0);
+        CHECK_EQ_INT(u.scheme, URL_BLOCK);
+        CHECK_STREQ(u.text, blocks[i]);
+        CHECK(u.host == NULL);
+        url_done(&u);
+    }
     CHECK_EQ_INT(url_default_port(URL_HTTPS), 443);
     CHECK_EQ_INT(url_default_port(URL_TFTP), 69);
 }
@@ -50,7 +59,7 @@ static void test_bad(void)
         "", "cards", "http://", "http:///x", "http://host", "http://host:/x", "http://host:0/x", "http://host:65536/x",
         "http://host:8x/x", "gopher://host/x", "HTTP://host/x", "http://user:pw@host/x", "http://[::1]/x",
         "http://host/a b", "http://host/a\"b", "http://host/x?y=1", "http://host/x#f", "http://host/\x01",
-        "file:///etc/passwd",
+        "file:///etc/passwd", "LABEL=", "UUID=", "/dev/", "/dev/../etc/x", "LABEL=a\x01", "label=X", "/devices/x",
     };
     struct url u = { .port = 77 };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -67,6 +76,10 @@ static void test_list(void)
     struct url *urls = NULL;
     size_t n = 0;
 
+    CHECK_EQ_INT(url_parse_list("LABEL=USB,http://a/,card", &urls, &n), 0);
+    CHECK_EQ_INT(n, 3);
+    CHECK_EQ_INT(urls[0].scheme, URL_BLOCK);
+    url_free_array(urls, n);
     CHECK_EQ_INT(url_parse_list("http://a/,ftp://b/c/,card", &urls, &n), 0);
     CHECK_EQ_INT(n, 3);
     CHECK_EQ_INT(urls[1].scheme, URL_FTP);
