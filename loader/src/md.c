@@ -87,7 +87,9 @@ int md_list(const char *root, struct md_array **ret_arrays, size_t *ret_n)
 
 int md_assemble(const char *mdadm, const char *root, struct md_array **ret_arrays, size_t *ret_n)
 {
-    char *const argv[] = { "mdadm", "--assemble", "--scan", "--run", NULL };
+    /* --readonly: the loader only reads, so the members' superblocks stay as they were
+     * (no event count bumped, no degraded state recorded) until the OS assembles them. */
+    char *const argv[] = { "mdadm", "--assemble", "--scan", "--run", "--readonly", NULL };
     char mdstat[512];
 
     if (snprintf(mdstat, sizeof(mdstat), "%s/proc/mdstat", root) >= (int)sizeof(mdstat))

@@ -11,15 +11,16 @@
 struct md_array {
     char device[32]; /* "/dev/md127" */
     char level[16];  /* "raid1"; empty when the array is not running */
-    bool running;    /* array_state is neither inactive nor clear */
+    bool running;    /* array_state is neither inactive nor clear (readonly is running) */
     unsigned disks;  /* raid_disks */
     unsigned working; /* disks - degraded */
 };
 
-/* Run MDADM --assemble --scan --run (--run: start an array with members missing, as
- * long as it can run at all), quietly, then list the arrays under ROOT/sys/block ("" on
- * the loader; fakes in the unit tests).  mdadm's own exit status is not the answer: it
- * fails when there was nothing to do, and arrays the kernel already had count too.
+/* Run MDADM --assemble --scan --run --readonly quietly (--run: start an array with
+ * members missing, as long as it can run at all; --readonly: write nothing to the
+ * members), then list the arrays under ROOT/sys/block ("" on the loader; fakes in the
+ * unit tests).  mdadm's own exit status is not the answer: it fails when there was
+ * nothing to do, and arrays the kernel already had count too.
  * Returns 0 and a malloc'd array of *ret_n (may be 0) in *ret_arrays; -ENODEV when the
  * kernel has no md driver (no ROOT/proc/mdstat); -ENOENT when there is no MDADM; other
  * -errno when it cannot be run; -ENOMEM. */
