@@ -168,11 +168,12 @@ int aoe_discover(const char *root, const char *ifaces, unsigned timeout_ms, unsi
         return -ENOENT;
     int r = find_interfaces(root, ifaces, now_ms() + interface_ms, &found);
     if (r >= 0 && found.n_used > 0) {
+        /* From here: a missing interface must not eat the targets' time.  The driver may
+         * find targets on its own as soon as a link is up. */
+        long long start = now_ms(), deadline = start + timeout_ms;
         for (size_t i = 0; i < found.n_used; i++)
             (void)net_link_up(found.used[i]); /* a link that stays down: no target answers */
         r = name_interfaces(root, found.used, found.n_used);
-        /* A missing interface must not eat the targets' time. */
-        long long start = now_ms(), deadline = start + timeout_ms;
         if (r >= 0)
             r = write_driver_file(root, "discover", "\n");
         if (r >= 0)

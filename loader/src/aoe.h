@@ -17,7 +17,7 @@ struct aoe_found {
     size_t n_missing;
     char **used;      /* the interfaces discovery ran on */
     size_t n_used;
-    double seconds;   /* from the first discovery to the last target's appearance */
+    double seconds;   /* from setting the links up to the last target's appearance */
 };
 
 /* Paths below ROOT ("" on the loader; a directory of fakes in the unit tests):
@@ -30,7 +30,7 @@ struct aoe_found {
  * discovery, again each second while no target has appeared (a link may come late).  Once
  * one has, ask once more and wait until SETTLE_MS pass without a new one, so that a RAID
  * does not start with a member missing only because its answer was slower; all within
- * TIMEOUT_MS from the first discovery.
+ * TIMEOUT_MS from setting the links up.
  * Returns 0 with *ret filled (free with aoe_found_done), also when no interface
  * exists (n_used 0) or no target answered (n_targets 0); -ENOENT when the driver is not
  * loaded (no ROOT/dev/etherd/discover); -ENOMEM; other -errno from writing to the driver. */
