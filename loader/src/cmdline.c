@@ -164,6 +164,22 @@ static bool usable_overlay(const char *value)
     return usable;
 }
 
+/* A comma-separated list of interface names, each usable_netdev, none empty. */
+static bool usable_netdev_list(const char *value)
+{
+    _cleanup_free_ char *copy = strdup(value);
+    if (!copy)
+        return false;
+    for (char *p = copy, *comma; p; p = comma ? comma + 1 : NULL) {
+        comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        if (!usable_netdev(p))
+            return false;
+    }
+    return true;
+}
+
 /* Warn that WORD's VALUE is not usable (WHY; "missing value" when it is empty) and which
  * value stays in effect: the default, or what an earlier word set. */
 #define BAD_VALUE(why, fmt, ...) warn(c, "%s: %s, using " fmt, word, *value ? (why) : "missing value", __VA_ARGS__)
@@ -248,7 +264,15 @@ static int parse_hopboot_key(struct config *c, const char *word, const char *key
         return usable_netdev(value) ? set_string(&c->netdev, value)
                                     : BAD_VALUE("not an interface name", "%s",
                                                 c->netdev ? c->netdev : "the first interface with a link");
-    else if (IS("ca"))
+    else if (IS("aoe"))
+        return usable_netdev_list(value) ? set_string(&c->aoe, value)
+                                         : BAD_VALUE("not a comma-separated list of interface names", "%s",
+                                                     c->aoe ? c->aoe : "no AoE");
+    else if (IS("md")) {
+        if (strcmp(value, "auto") != 0 && strcmp(value, "none") != 0)
+            return BAD_VALUE("expected auto or none", "%s", c->md_auto ? "auto" : "none");
+        c->md_auto = strcmp(value, "auto") == 0;
+    } else if (IS("ca"))
         return *value && printable(value) ? set_string(&c->ca, value)
                                           : BAD_VALUE("not a usable file name", "%s",
                                                       c->ca ? c->ca : "no extra certificates");
@@ -402,6 +426,7 @@ void config_done(struct config *c)
     free(c->ca);
     free(c->ip);
     free(c->overlay);
+    free(c->aoe);
     strv_free(c->os_args);
     strv_free(c->warnings);
     *c = (struct config){ 0 };

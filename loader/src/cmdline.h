@@ -28,6 +28,8 @@ struct config {
     char *ip;              /* ip= (the kernel's syntax, also passed on to the OS); NULL: DHCP */
     char *overlay;         /* hopboot.overlay= URL (${mac} etc. not yet expanded) of a .tar.gz that
                             * stage 2 unpacks onto the root; NULL: none */
+    char *aoe;             /* hopboot.aoe= comma-separated interfaces for AoE discovery; NULL: no AoE */
+    bool md_auto;          /* hopboot.md=auto: assemble software RAID with mdadm; none (default): not */
     bool rescue;           /* hopboot.rescue  straight to the rescue shell */
     int log_level;         /* syslog level; "quiet" lowers it to LOG_WARNING, hopboot.loglevel= sets it */
     unsigned wait_seconds; /* hopboot.wait=  how long to wait for the card to appear */

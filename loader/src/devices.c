@@ -76,6 +76,9 @@ int devices_list(char ***ret_devices, size_t *ret_n)
         if (de->d_name[0] == '.')
             continue;
         snprintf(path, sizeof(path), "/dev/%s", de->d_name);
+        /* sysfs spells a '/' in a device name as '!': etherd!e0.1 is /dev/etherd/e0.1. */
+        for (char *bang = strchr(path, '!'); bang; bang = strchr(bang, '!'))
+            *bang = '/';
         if (fileio_strv_push(&devices, &n, path) < 0)
             return -ENOMEM;
     }

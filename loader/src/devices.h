@@ -10,7 +10,8 @@
  * nothing was recognised: *ret_type NULL) or -errno when the device cannot be read. */
 int devices_probe(const char *device, char **ret_type, char **ret_label, char **ret_uuid);
 
-/* Every block device the kernel knows now, as "/dev/NAME", NULL-terminated (strv_free).
+/* Every block device the kernel knows now, as "/dev/NAME", NULL-terminated (strv_free);
+ * a sysfs name with '!' (etherd!e0.1) as the path with '/' (/dev/etherd/e0.1).
  * Returns 0 or -errno. */
 int devices_list(char ***ret_devices, size_t *ret_n);
 

@@ -17,13 +17,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aoe.h"
 #include "boot.h"
 #include "card.h"
 #include "cleanup.h"
 #include "cmdline.h"
 #include "fileio.h"
 #include "image.h"
+#include "kmodules.h"
 #include "log.h"
+#include "md.h"
 #include "mount.h"
 #include "netsource.h"
 #include "pipeline.h"
@@ -335,6 +338,84 @@ static void boot_from_sources(struct run *run)
     url_free_array(sources, n);
 }
 
+/* The N words of WORDS joined by SEPARATOR into BUF (cut short when it does not fit). */
+static const char *join(char *const *words, size_t n, const char *separator, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && len < size; i++) {
+        int w = snprintf(buf + len, size - len, "%s%s", i ? separator : "", words[i]);
+        len += w > 0 ? (size_t)w : 0;
+    }
+    return buf;
+}
+
+/* hopboot.aoe=: discovery on the named interfaces, bounded by hopboot.wait=. */
+static void start_aoe(const struct config *config)
+{
+    static const char *const modules[] = { "aoe" };
+    struct aoe_found found;
+    char targets[512], ifaces[256];
+
+    (void)kmodules_load(modules, ELEMENTSOF(modules));
+    int r = aoe_discover("", config->aoe, config->wait_seconds * 1000, 1000, &found);
+    if (r == -ENOENT) {
+        log_error("hopboot.aoe=%s: the loader kernel has no AoE driver (aoe)", config->aoe);
+        return;
+    }
+    if (r < 0) {
+        log_error("hopboot.aoe=%s: AoE discovery failed (%s)", config->aoe, strerror(-r));
+        return;
+    }
+    for (size_t i = 0; i < found.n_missing; i++)
+        log_error("hopboot.aoe=%s: no such interface", found.missing[i]);
+    join(found.used, found.n_used, ",", ifaces, sizeof(ifaces));
+    if (found.n_used > 0 && found.n_targets == 0)
+        log_error("AoE: no target answered on %s within %u s", ifaces, config->wait_seconds);
+    else if (found.n_used > 0)
+        log_info("AoE: %s found on %s (%.1f s)", join(found.targets, found.n_targets, " ", targets, sizeof(targets)),
+                 ifaces, found.seconds);
+    aoe_found_done(&found);
+}
+
+/* hopboot.md=auto: every array mdadm can start, degraded ones too. */
+static void start_md(void)
+{
+    static const char *const modules[] = { "md_mod", "raid0", "raid1", "raid10" };
+    _cleanup_free_ struct md_array *arrays = NULL;
+    size_t n = 0;
+
+    (void)kmodules_load(modules, ELEMENTSOF(modules));
+    int r = md_assemble(MD_MDADM, "", &arrays, &n);
+    if (r == -ENODEV)
+        log_error("hopboot.md=auto: the loader kernel has no md driver (md_mod)");
+    else if (r == -ENOENT)
+        log_error("hopboot.md=auto: no " MD_MDADM " in the initramfs");
+    else if (r < 0)
+        log_error("hopboot.md=auto: cannot run " MD_MDADM " (%s)", strerror(-r));
+    else if (n == 0)
+        log_warning("hopboot.md=auto: mdadm found no array");
+    for (size_t i = 0; i < n; i++) {
+        const struct md_array *a = &arrays[i];
+        if (!a->running)
+            log_error("md: %s found but not started: too few of its disks are here", a->device);
+        else if (a->working < a->disks)
+            log_warning("md: %s assembled (%s, degraded: %u of %u disks)", a->device, a->level, a->working, a->disks);
+        else
+            log_info("md: %s assembled (%s, %u disks)", a->device, a->level, a->disks);
+    }
+}
+
+/* Block devices that need bringing up before any source is looked at: AoE targets, then
+ * the software RAID arrays that may be built from them. */
+static void start_block_devices(const struct config *config)
+{
+    if (config->aoe)
+        start_aoe(config);
+    if (config->md_auto)
+        start_md();
+}
+
 static int loader_main(void)
 {
     struct config config;
@@ -354,6 +435,7 @@ static int loader_main(void)
     if (config.verify == VERIFY_SIGNED)
         load_trusted_keys(&run);
     log_info("hopboot %s, looking for %s images", HOPBOOT_VERSION, config.name);
+    start_block_devices(&config);
 
     if (config.rescue)
         log_info("rescue shell requested (hopboot.rescue)");

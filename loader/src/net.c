@@ -191,6 +191,11 @@ static int set_up(const char *ifname)
     return ioctl(fd, SIOCSIFFLAGS, &ifr) < 0 ? -errno : 0;
 }
 
+int net_link_up(const char *ifname)
+{
+    return set_up(ifname);
+}
+
 /* Run the busybox applet ARGV[0]; its chatter is dropped, the caller says in one line
  * what came of it. */
 static int run(char *const argv[])

@@ -41,3 +41,7 @@ struct net_info {
  * phrase into ERROR: -ENODEV no interface, -ENOLINK no carrier, -ETIMEDOUT no lease. */
 int net_up(const char *netdev, const struct net_static *ip, unsigned timeout_s, struct net_info *ret, char *error,
            size_t error_size);
+
+/* Set IFNAME up (IFF_UP), nothing more: no address, no waiting for a link (AoE needs
+ * only the link).  Returns 0 or -errno (-ENODEV: no such interface). */
+int net_link_up(const char *ifname);

@@ -168,6 +168,62 @@ static void test_network_keys(void)
     config_done(&c);
 }
 
+/* hopboot.aoe= and hopboot.md=: AoE interfaces and software RAID (both off by default). */
+static void test_block_stack_keys(void)
+{
+    struct config c;
+    CHECK_EQ_INT(cmdline_parse("", "Demo", &c), 0);
+    CHECK(c.aoe == NULL);
+    CHECK(!c.md_auto);
+    config_done(&c);
+
+    CHECK_EQ_INT(cmdline_parse("hopboot.aoe=eth0 hopboot.aoe=eth0,enp0s31f6xyzab hopboot.md=auto", "Demo", &c), 0);
+    CHECK_EQ_INT(c.n_warnings, 0);
+    CHECK_STREQ(c.aoe, "eth0,enp0s31f6xyzab");
+    CHECK(c.md_auto);
+    CHECK_EQ_INT(c.n_os_args, 0);
+    config_done(&c);
+
+    static const struct {
+        const char *word, *warning;
+    } bad[] = {
+        { "hopboot.aoe=", "hopboot.aoe=: missing value, using no AoE" },
+        { "hopboot.aoe=eth0,", "hopboot.aoe=eth0,: not a comma-separated list of interface names, using no AoE" },
+        { "hopboot.aoe=,eth0", "hopboot.aoe=,eth0: not a comma-separated list of interface names, using no AoE" },
+        { "hopboot.aoe=eth0,,eth1", "hopboot.aoe=eth0,,eth1: not a comma-separated list of interface names, using "
+                                    "no AoE" },
+        { "hopboot.aoe=eth0/1", "hopboot.aoe=eth0/1: not a comma-separated list of interface names, using no AoE" },
+        { "hopboot.aoe=eth0:1", "hopboot.aoe=eth0:1: not a comma-separated list of interface names, using no AoE" },
+        { "hopboot.aoe=averyveryverylongname", "hopboot.aoe=averyveryverylongname: not a comma-separated list of "
+                                               "interface names, using no AoE" },
+        { "hopboot.aoe=..", "hopboot.aoe=..: not a comma-separated list of interface names, using no AoE" },
+        { "hopboot.md=yes", "hopboot.md=yes: expected auto or none, using none" },
+        { "hopboot.md=AUTO", "hopboot.md=AUTO: expected auto or none, using none" },
+        { "hopboot.md", "hopboot.md: missing value, using none" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK_EQ_INT(cmdline_parse(bad[i].word, "Demo", &c), 0);
+        CHECK_EQ_INT(c.n_warnings, 1);
+        if (c.n_warnings == 1)
+            CHECK_STREQ(c.warnings[0], bad[i].warning);
+        CHECK(c.aoe == NULL);
+        CHECK(!c.md_auto);
+        config_done(&c);
+    }
+
+    /* A bad value after a good one keeps the good one, and says so; none turns md off. */
+    CHECK_EQ_INT(cmdline_parse("hopboot.aoe=eth1 hopboot.aoe=eth1/2 hopboot.md=auto hopboot.md=on", "Demo", &c), 0);
+    CHECK_EQ_INT(c.n_warnings, 2);
+    CHECK_STREQ(c.warnings[0], "hopboot.aoe=eth1/2: not a comma-separated list of interface names, using eth1");
+    CHECK_STREQ(c.warnings[1], "hopboot.md=on: expected auto or none, using auto");
+    CHECK_STREQ(c.aoe, "eth1");
+    CHECK(c.md_auto);
+    config_done(&c);
+    CHECK_EQ_INT(cmdline_parse("hopboot.md=auto hopboot.md=none", "Demo", &c), 0);
+    CHECK(!c.md_auto);
+    config_done(&c);
+}
+
 /* The bad-input matrix: every hopboot.* key with a malformed value, each giving exactly one
  * warning that names the word and the value kept, in the order of the words.  The same
  * line is what tests/qemu/test_bad_cmdline.py puts on a card. */
@@ -335,5 +391,6 @@ int main(void)
     test_keys();
     test_bad_values();
     test_every_key_malformed();
+    test_block_stack_keys();
     return TEST_RESULT();
 }
