@@ -9,11 +9,27 @@
 
 extern char **environ;
 
+/* Start PATH with ACTIONS and ENVP and wait for it: its exit status, -ECHILD when it was
+ * killed, -errno when it cannot be started.  Destroys ACTIONS. */
+static int spawn_and_wait(const char *path, posix_spawn_file_actions_t *actions, char *const argv[],
+                          char *const envp[])
+{
+    pid_t pid;
+    int status;
+
+    int r = posix_spawn(&pid, path, actions, NULL, argv, envp);
+    posix_spawn_file_actions_destroy(actions);
+    if (r != 0)
+        return -r;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -errno;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
+}
+
 int process_run_status(const char *path, char *const argv[], bool quiet)
 {
     posix_spawn_file_actions_t actions;
-    pid_t pid;
-    int status;
 
     if (posix_spawn_file_actions_init(&actions) != 0)
         return -ENOMEM;
@@ -21,14 +37,7 @@ int process_run_status(const char *path, char *const argv[], bool quiet)
         posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
         posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
     }
-    int r = posix_spawn(&pid, path, &actions, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (r != 0)
-        return -r;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -errno;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
+    return spawn_and_wait(path, &actions, argv, environ);
 }
 
 int process_run(const char *path, char *const argv[], bool quiet)
@@ -40,19 +49,10 @@ int process_run(const char *path, char *const argv[], bool quiet)
 int process_run_status_to(const char *path, char *const argv[], char *const envp[], int out_fd)
 {
     posix_spawn_file_actions_t actions;
-    pid_t pid;
-    int status;
 
     if (posix_spawn_file_actions_init(&actions) != 0)
         return -ENOMEM;
     posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, out_fd, STDERR_FILENO);
-    int r = posix_spawn(&pid, path, &actions, NULL, argv, envp);
-    posix_spawn_file_actions_destroy(&actions);
-    if (r != 0)
-        return -r;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -errno;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -ECHILD;
+    return spawn_and_wait(path, &actions, argv, envp);
 }
