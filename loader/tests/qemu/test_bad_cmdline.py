@@ -40,8 +40,8 @@ BAD_WORDS = [
     ("hopboot.rescue=yes", "hopboot.rescue=yes: hopboot.rescue takes no value, ignored"),
     ("hopboot.frobnicate=1", "hopboot.frobnicate=1: unknown key, ignored"),
 ]
-SRC_LINE = ("hopboot.src=gopher://10.0.2.2/: not a list of card and http, https, ftp, tftp or nfs URLs; "
-            "using the card")
+SRC_LINE = ("hopboot.src=gopher://10.0.2.2/: not a list of card, LABEL=, UUID=, /dev/ "
+            "and http, https, ftp, tftp or nfs URLs; using the card")
 
 
 def main(ctx):
