@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Installing an image from a root file system tarball in the rescue menu.
 
-Three cards, one boot each (the loader's default hopboot.timeout, 3 s):
+Three cards, one boot each and the third twice (the loader's default hopboot.timeout,
+3 s):
   install   Demo-1.0.0.img with its middle inverted (a checksum mismatch: nothing
             boots) and Demo-1.2.0-rootfs.tar.gz, a tarball of the demo root.  The
             rescue menu offers "install Demo-1.2.0 from Demo-1.2.0-rootfs.tar.gz"; the
@@ -15,6 +16,8 @@ Three cards, one boot each (the loader's default hopboot.timeout, 3 s):
   nokernel  one tarball whose root has no /boot/vmlinuz: "1" tries, the installer
             refuses in one line, the rescue shell follows, and the card holds no
             Demo-2.0.0.img nor a left-over temporary file.
+  reboot    the nokernel card again: "3" (reboot) says so in one line and the machine
+            restarts (QEMU, run with -no-reboot, exits cleanly) without installing.
 """
 
 import subprocess
@@ -134,16 +137,30 @@ def case_nokernel(ctx):
         q.expect(r"hopboot: cannot install Demo-2\.0\.0\.img from Demo-2\.0\.0-rootfs\.tar\.gz: "
                  r"Demo-2\.0\.0-rootfs\.tar\.gz holds no kernel at /boot/vmlinuz or /boot/bzImage\n", 120)
         qemuboot.expect_rescue(q)
-    listing = qemuboot.card_list(card)
-    stray = [name for name in listing if name.startswith("Demo-2.0.0.img")]
+    check_no_install(card, "a failed install")
+    return card
+
+
+def check_no_install(card, what):
+    stray = [name for name in qemuboot.card_list(card) if name.startswith("Demo-2.0.0.img")]
     if stray:
-        raise TestFailure(f"a failed install left {' '.join(stray)} on the card")
+        raise TestFailure(f"{what} left {' '.join(stray)} on the card")
+
+
+def case_reboot(ctx, card):
+    with ctx.boot(card, log="reboot", give_up_on=RESCUE_GIVE_UP_ON) as q:
+        expect_rescue_menu(q, "install Demo-2.0.0 from Demo-2.0.0-rootfs.tar.gz")
+        q.send_keys("3")
+        q.expect(r"hopboot: reboot chosen in the rescue menu, rebooting\n")
+        qemuboot.expect_clean_exit(q)
+        q.expect_not(r"installing Demo|starting rescue shell")
+    check_no_install(card, "choosing reboot")
 
 
 def main(ctx):
     case_install(ctx)
     case_two(ctx)
-    case_nokernel(ctx)
+    case_reboot(ctx, case_nokernel(ctx))
 
 
 if __name__ == "__main__":
