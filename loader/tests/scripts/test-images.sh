@@ -24,7 +24,7 @@ expect() {
     grep -qE -- "$pattern" "$work/err" "$work/out" || fail "$*: no '$pattern' in: $(head -c 300 "$work/err")"
 }
 
-for tool in mkimg mkkeydisk mkcard mkinitrd demo-rootfs fetch-kernel mkloaderkernel; do
+for tool in mkimg mkkeydisk mkcard mkinitrd demo-rootfs fetch-kernel mkloaderkernel mklibcurl; do
     expect 0 '^[Uu]sage' "$images/$tool" --help
     expect 2 '' "$images/$tool" --no-such-option
 done
@@ -81,6 +81,10 @@ cmp -n 440 "$work/card.img" /usr/lib/syslinux/mbr/mbr.bin || fail "no syslinux M
 expect 2 '-o FILE' "$images/mkloaderkernel"
 expect 2 'jobs' "$images/mkloaderkernel" -o "$work/bzImage-small" --jobs many
 expect 1 'fragment' "$images/mkloaderkernel" -o "$work/bzImage-small" --config "$work/no-such-fragment"
+
+# mklibcurl: refusals before it fetches or builds anything (the CMake build runs it)
+expect 2 '-o DIR' "$images/mklibcurl"
+expect 2 'jobs' "$images/mklibcurl" -o "$work/lean-curl" --jobs 0
 
 # mkinitrd: a kernel dir and no modules contradict each other
 expect 2 'exclude' "$images/mkinitrd" -o "$work/initrd-small.img" --no-modules --kernel-dir "$work"
