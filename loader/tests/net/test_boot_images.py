@@ -8,6 +8,7 @@ images/mkindex lists both in SHA1SUMS ("boot-images/Demo-1.1.0.img").
    .../boot-images/Demo-1.1.0.img.
 2. Over FTP (no index: listings) the loader lists the folder as well, fetches
    boot-images/Demo-1.1.0.img.sha1 and the image, and boots it.
+3. Over NFS (no index: the mounted export is scanned like a card) the same.
 """
 
 import shutil
@@ -50,7 +51,10 @@ def main(ctx):
         netboot.check(f'"CWD {FOLDER}"' in log, f"the loader went into {FOLDER}/ (CWD)", log)
         for name in (f"{image('1.1.0')}.sha1", image("1.1.0")):
             netboot.check(f'"RETR {name}"' in log, f"vsftpd sent {name}", log)
+    with servers.Ganesha(served, ctx.workdir / "ganesha") as nfs:
+        netboot.check(nfs.export_created(), f"ganesha exports {served} as {nfs.pseudo}")
+        boot_from(ctx, nfs.url, "nfs")
 
 
 if __name__ == "__main__":
-    sys.exit(netboot.run(main, __doc__, daemons=("nginx", "vsftpd")))
+    sys.exit(netboot.run(main, __doc__, daemons=("nginx", "vsftpd", "ganesha")))
