@@ -4,71 +4,303 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libkmod.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "fileio.h"
+#include "modload.h"
 
-static void kmod_ctx_unrefp(struct kmod_ctx **ctx)
+/* A module tree's index files as text (what depmod writes beside the .bin indexes that
+ * libkmod reads; the same facts): modules.dep, modules.alias, modules.softdep and
+ * modules.builtin.  A missing file is empty. */
+struct tree {
+    char dir[PATH_MAX];
+    char *dep, *alias, *softdep, *builtin;
+};
+
+#define INDEX_MAX_SIZE (64u << 20)
+
+static void tree_done(struct tree *t)
 {
-    if (*ctx)
-        kmod_unref(*ctx);
+    free(t->dep);
+    free(t->alias);
+    free(t->softdep);
+    free(t->builtin);
 }
 
-static void kmod_list_freep(struct kmod_list **list)
+/* Returns 0, -ENOENT when DIR has no modules.dep (and REQUIRE_DEP), or another -errno. */
+static int tree_open(struct tree *t, const char *dir, bool require_dep)
 {
-    if (*list)
-        kmod_module_unref_list(*list);
-}
+    static const char *const files[] = { "modules.dep", "modules.alias", "modules.softdep", "modules.builtin" };
+    char **texts[] = { &t->dep, &t->alias, &t->softdep, &t->builtin };
 
-/* Insert every module matching ALIAS; returns how many were newly inserted. */
-static int load_alias(struct kmod_ctx *ctx, const char *alias)
-{
-    _cleanup_(kmod_list_freep) struct kmod_list *list = NULL;
-    struct kmod_list *it;
-    int loaded = 0;
-
-    if (kmod_module_new_from_lookup(ctx, alias, &list) < 0 || !list)
-        return 0;
-    kmod_list_foreach(it, list) {
-        struct kmod_module *mod = kmod_module_get_module(it);
-        int state = kmod_module_get_initstate(mod);
-        if (state != KMOD_MODULE_LIVE && state != KMOD_MODULE_BUILTIN && state != KMOD_MODULE_COMING &&
-            kmod_module_probe_insert_module(mod, KMOD_PROBE_IGNORE_LOADED, NULL, NULL, NULL, NULL) == 0)
-            loaded++;
-        kmod_module_unref(mod);
+    *t = (struct tree){ 0 };
+    if (snprintf(t->dir, sizeof(t->dir), "%s", dir) >= (int)sizeof(t->dir))
+        return -ENAMETOOLONG;
+    _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0)
+        return -errno;
+    for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+        int r = fileio_read_file(dirfd, files[i], INDEX_MAX_SIZE, texts[i], NULL);
+        if (r == -ENOENT && (i > 0 || !require_dep))
+            r = 0;
+        if (r < 0) {
+            tree_done(t);
+            return r;
+        }
     }
-    return loaded;
+    return 0;
+}
+
+/* The next line of *TEXT into LINE (at most SIZE - 1 bytes; longer lines are cut, which
+ * no index of a real tree has); false at the end. */
+static bool next_line(const char **text, char *line, size_t size)
+{
+    if (!*text || !**text)
+        return false;
+    size_t len = strcspn(*text, "\n");
+    snprintf(line, size, "%.*s", (int)(len < size ? len : size - 1), *text);
+    *text += len + ((*text)[len] == '\n');
+    return true;
+}
+
+/* Module names compare with '-' and '_' the same, as the kernel and libkmod treat them. */
+static void normalize(char *name)
+{
+    for (; *name; name++)
+        if (*name == '-')
+            *name = '_';
+}
+
+/* The module name of a path in the tree ("kernel/fs/fat/vfat.ko.xz" -> "vfat"). */
+static void name_of_path(const char *path, char *name, size_t size)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t len = strcspn(base, ".");
+    snprintf(name, size, "%.*s", (int)(len < size ? len : size - 1), base);
+    normalize(name);
+}
+
+/* The modules.dep line of module NAME copied into LINE, or false. */
+static bool find_dep(const struct tree *t, const char *name, char *line, size_t size)
+{
+    char module[256];
+    for (const char *text = t->dep; next_line(&text, line, size);) {
+        const char *colon = strchr(line, ':');
+        if (!colon)
+            continue;
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%.*s", (int)(colon - line), line);
+        name_of_path(path, module, sizeof(module));
+        if (strcmp(module, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool is_builtin(const struct tree *t, const char *name)
+{
+    char line[PATH_MAX], module[256];
+    for (const char *text = t->builtin; next_line(&text, line, sizeof(line));) {
+        name_of_path(line, module, sizeof(module));
+        if (strcmp(module, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The names NAME_OR_ALIAS stands for, appended to *names, as modprobe looks it up: a
+ * module of modules.dep by name; else every module whose modules.alias pattern matches
+ * it (fnmatch, as udev's modaliases are written); else a built-in module by name.
+ * Returns 1 when found (built in: *builtin set, nothing appended), 0, or -ENOMEM. */
+static int lookup(const struct tree *t, const char *name_or_alias, char ***names, size_t *n, bool *builtin)
+{
+    char key[512], line[PATH_MAX + 512];
+    bool found = false;
+
+    *builtin = false;
+    snprintf(key, sizeof(key), "%s", name_or_alias);
+    char normal[sizeof(key)];
+    memcpy(normal, key, sizeof(key));
+    normalize(normal);
+    if (find_dep(t, normal, line, sizeof(line)))
+        return fileio_strv_push(names, n, normal) < 0 ? -ENOMEM : 1;
+
+    for (const char *text = t->alias; next_line(&text, line, sizeof(line));) {
+        char pattern[512], module[256];
+        if (sscanf(line, "alias %511s %255s", pattern, module) != 2)
+            continue;
+        /* Cheap test first: the pattern's literal start must match. */
+        size_t literal = strcspn(pattern, "*?[");
+        if (strncmp(pattern, key, literal) != 0 || fnmatch(pattern, key, 0) != 0)
+            continue;
+        normalize(module);
+        if (fileio_strv_push(names, n, module) < 0)
+            return -ENOMEM;
+        found = true;
+    }
+    if (found)
+        return 1;
+    if (is_builtin(t, normal)) {
+        *builtin = true;
+        return 1;
+    }
+    return 0;
+}
+
+struct resolution {
+    const struct tree *tree;
+    char **seen; /* module names visited, to include each once and stop cycles */
+    size_t n_seen;
+    char **paths;
+    size_t n_paths;
+};
+
+static bool seen_before(struct resolution *res, const char *name)
+{
+    for (size_t i = 0; i < res->n_seen; i++)
+        if (strcmp(res->seen[i], name) == 0)
+            return true;
+    return false;
+}
+
+static int visit(struct resolution *res, const char *name);
+
+/* Every module NAME_OR_ALIAS stands for, with what it needs; unknown ones are skipped. */
+static int visit_lookup(struct resolution *res, const char *name_or_alias)
+{
+    _cleanup_strv_free_ char **names = NULL;
+    size_t n = 0;
+    bool builtin;
+
+    int r = lookup(res->tree, name_or_alias, &names, &n, &builtin);
+    for (size_t i = 0; r >= 0 && i < n; i++)
+        r = visit(res, names[i]);
+    return r < 0 ? r : 0;
+}
+
+/* The "pre:" modules of NAME in modules.softdep, visited in order. */
+static int visit_softdeps(struct resolution *res, const char *name)
+{
+    char line[4096];
+    int r = 0;
+
+    for (const char *text = res->tree->softdep; r >= 0 && next_line(&text, line, sizeof(line));) {
+        char *save = NULL, *word = strtok_r(line, " \t", &save);
+        if (!word || strcmp(word, "softdep") != 0 || !(word = strtok_r(NULL, " \t", &save)))
+            continue;
+        normalize(word);
+        if (strcmp(word, name) != 0)
+            continue;
+        bool pre = false;
+        while (r >= 0 && (word = strtok_r(NULL, " \t", &save))) {
+            if (strcmp(word, "pre:") == 0 || strcmp(word, "post:") == 0)
+                pre = strcmp(word, "pre:") == 0;
+            else if (pre)
+                r = visit_lookup(res, word);
+        }
+    }
+    return r;
+}
+
+/* Depth first, appending a module after everything it needs: a valid load order. */
+static int visit(struct resolution *res, const char *name)
+{
+    char line[PATH_MAX * 4];
+
+    if (seen_before(res, name))
+        return 0;
+    if (fileio_strv_push(&res->seen, &res->n_seen, name) < 0)
+        return -ENOMEM;
+    int r = visit_softdeps(res, name);
+    if (r < 0 || !find_dep(res->tree, name, line, sizeof(line)))
+        return r; /* built in, or not in this tree */
+
+    char *colon = strchr(line, ':'), *save = NULL, module[256];
+    *colon = '\0';
+    for (char *dep = strtok_r(colon + 1, " \t", &save); dep && r >= 0; dep = strtok_r(NULL, " \t", &save)) {
+        name_of_path(dep, module, sizeof(module));
+        r = visit(res, module);
+    }
+    if (r < 0)
+        return r;
+    char path[PATH_MAX * 2];
+    snprintf(path, sizeof(path), "%s/%.*s", res->tree->dir, PATH_MAX - 1, line);
+    return fileio_strv_push(&res->paths, &res->n_paths, path) < 0 ? -ENOMEM : 0;
+}
+
+/* NAMES (N of them) resolved in the tree into *RES's paths, in load order. */
+static int resolve(const struct tree *t, const char *const *names, size_t n, struct resolution *res)
+{
+    int r = 0;
+
+    *res = (struct resolution){ .tree = t };
+    for (size_t i = 0; r >= 0 && i < n; i++)
+        r = visit_lookup(res, names[i]);
+    strv_free(res->seen);
+    res->seen = NULL;
+    if (r < 0) {
+        strv_free(res->paths);
+        res->paths = NULL;
+    }
+    return r;
+}
+
+/* Whether module NAME is in the running kernel (loaded, or built in with a sysfs entry). */
+static bool loaded(const char *path)
+{
+    char name[256], sys[300];
+    name_of_path(path, name, sizeof(name));
+    snprintf(sys, sizeof(sys), "/sys/module/%s", name);
+    return access(sys, F_OK) == 0;
+}
+
+/* Insert every module ALIAS stands for, with what it needs; returns how many were newly
+ * inserted. */
+static int load_alias(const struct tree *t, const char *alias)
+{
+    struct resolution res;
+    int loaded_now = 0;
+
+    if (resolve(t, &alias, 1, &res) < 0)
+        return 0;
+    for (size_t i = 0; i < res.n_paths; i++)
+        if (!loaded(res.paths[i]) && modload_file(res.paths[i]) == 0)
+            loaded_now++;
+    strv_free(res.paths);
+    return loaded_now;
 }
 
 /* Walk sysfs below DIRFD (not following links) loading each modalias. */
-static int coldplug(struct kmod_ctx *ctx, int dirfd, int depth)
+static int coldplug(const struct tree *t, int dirfd, int depth)
 {
     _cleanup_free_ char *alias = NULL;
-    int loaded = 0;
+    int loaded_now = 0;
 
     if (fileio_read_file(dirfd, "modalias", 4096, &alias, NULL) >= 0) {
         alias[strcspn(alias, "\n")] = '\0';
         if (*alias)
-            loaded += load_alias(ctx, alias);
+            loaded_now += load_alias(t, alias);
     }
     if (depth > 32)
-        return loaded;
+        return loaded_now;
 
     int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return loaded;
+        return loaded_now;
     _cleanup_closedir_ DIR *dir = fdopendir(fd);
     if (!dir) {
         close(fd);
-        return loaded;
+        return loaded_now;
     }
     struct dirent *de;
     while ((de = readdir(dir))) {
@@ -76,25 +308,34 @@ static int coldplug(struct kmod_ctx *ctx, int dirfd, int depth)
             continue;
         _cleanup_close_ int sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (sub >= 0)
-            loaded += coldplug(ctx, sub, depth + 1);
+            loaded_now += coldplug(t, sub, depth + 1);
     }
-    return loaded;
+    return loaded_now;
 }
 
 int kmodules_load(const char *const *names, size_t n)
 {
-    _cleanup_(kmod_ctx_unrefp) struct kmod_ctx *ctx = kmod_new(NULL, NULL);
-    if (!ctx)
-        return -ENOMEM;
-    kmod_set_log_priority(ctx, 0); /* libkmod must not print to our console */
+    struct utsname uts;
+    char dir[PATH_MAX];
+    struct tree t;
 
-    int loaded = 0;
+    if (uname(&uts) < 0)
+        return -errno;
+    snprintf(dir, sizeof(dir), "/lib/modules/%s", uts.release);
+    int r = tree_open(&t, dir, true);
+    if (r == -ENOENT)
+        return 0; /* no modules: a kernel with everything built in */
+    if (r < 0)
+        return r;
+
+    int loaded_now = 0;
     _cleanup_close_ int devices = open("/sys/devices", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (devices >= 0)
-        loaded += coldplug(ctx, devices, 0);
+        loaded_now += coldplug(&t, devices, 0);
     for (size_t i = 0; i < n; i++)
-        loaded += load_alias(ctx, names[i]);
-    return loaded;
+        loaded_now += load_alias(&t, names[i]);
+    tree_done(&t);
+    return loaded_now;
 }
 
 /* The modalias of the device at sysfs path DEVICE when a driver is bound to it: what names
@@ -147,98 +388,33 @@ int kmodules_for_device(const char *device, char ***names, size_t *n)
     return 0;
 }
 
-struct resolution {
-    char **seen; /* module names visited, to include each once and stop cycles */
-    size_t n_seen;
-    char **paths;
-    size_t n_paths;
-};
-
-static bool seen_before(struct resolution *res, const char *name)
-{
-    for (size_t i = 0; i < res->n_seen; i++)
-        if (strcmp(res->seen[i], name) == 0)
-            return true;
-    return false;
-}
-
-static int visit(struct resolution *res, struct kmod_module *mod);
-
-static int visit_list(struct resolution *res, struct kmod_list *list)
-{
-    struct kmod_list *it;
-    int r = 0;
-
-    kmod_list_foreach(it, list) {
-        struct kmod_module *dep = kmod_module_get_module(it);
-        if (r >= 0)
-            r = visit(res, dep);
-        kmod_module_unref(dep);
-    }
-    return r;
-}
-
-/* Depth first, appending a module after everything it needs: a valid load order. */
-static int visit(struct resolution *res, struct kmod_module *mod)
-{
-    const char *name = kmod_module_get_name(mod);
-    _cleanup_(kmod_list_freep) struct kmod_list *pre = NULL, *post = NULL, *deps = NULL;
-
-    if (seen_before(res, name))
-        return 0;
-    int r = fileio_strv_push(&res->seen, &res->n_seen, name);
-    if (r < 0)
-        return r;
-
-    if (kmod_module_get_softdeps(mod, &pre, &post) == 0 && (r = visit_list(res, pre)) < 0)
-        return r;
-    deps = kmod_module_get_dependencies(mod);
-    if ((r = visit_list(res, deps)) < 0)
-        return r;
-
-    const char *path = kmod_module_get_path(mod); /* NULL: built into the kernel */
-    return path ? fileio_strv_push(&res->paths, &res->n_paths, path) : 0;
-}
-
 int kmodules_available(const char *modules_dir, const char *name)
 {
-    _cleanup_(kmod_ctx_unrefp) struct kmod_ctx *ctx = kmod_new(modules_dir, NULL);
-    _cleanup_(kmod_list_freep) struct kmod_list *list = NULL;
+    _cleanup_strv_free_ char **names = NULL;
+    size_t n = 0;
+    bool builtin;
+    struct tree t;
 
-    if (!ctx)
-        return -ENOMEM;
-    kmod_set_log_priority(ctx, 0);
-    /* The lookup covers aliases, modules.dep and modules.builtin alike. */
-    if (kmod_module_new_from_lookup(ctx, name, &list) < 0)
-        return -EIO;
-    return list != NULL;
+    int r = tree_open(&t, modules_dir, false);
+    if (r < 0)
+        return r;
+    r = lookup(&t, name, &names, &n, &builtin);
+    tree_done(&t);
+    return r;
 }
 
 int kmodules_resolve(const char *modules_dir, const char *const *names, size_t n, char ***ret_paths, size_t *ret_n)
 {
-    char dep_file[PATH_MAX];
-    struct resolution res = { 0 };
-    int r = 0;
+    struct resolution res;
+    struct tree t;
 
-    snprintf(dep_file, sizeof(dep_file), "%s/modules.dep", modules_dir);
-    if (access(dep_file, R_OK) < 0)
-        return -errno;
-    _cleanup_(kmod_ctx_unrefp) struct kmod_ctx *ctx = kmod_new(modules_dir, NULL);
-    if (!ctx)
-        return -ENOMEM;
-    kmod_set_log_priority(ctx, 0);
-
-    for (size_t i = 0; r >= 0 && i < n; i++) {
-        _cleanup_(kmod_list_freep) struct kmod_list *list = NULL;
-        if (kmod_module_new_from_lookup(ctx, names[i], &list) < 0)
-            continue; /* unknown here: the image's kernel may not need it */
-        r = visit_list(&res, list);
-    }
-    strv_free(res.seen);
-    if (r < 0) {
-        strv_free(res.paths);
+    int r = tree_open(&t, modules_dir, true);
+    if (r < 0)
         return r;
-    }
+    r = resolve(&t, names, n, &res);
+    tree_done(&t);
+    if (r < 0)
+        return r;
     if (!res.paths && !(res.paths = calloc(1, sizeof(char *))))
         return -ENOMEM;
     *ret_paths = res.paths;

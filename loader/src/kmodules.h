@@ -1,15 +1,19 @@
-/* kmodules.h - kernel modules through libkmod (stage 1 only; stage 2 is static and uses
- * modload.h).  Two jobs: load what the loader kernel needs to see the card, and work out
- * which of the *image's* modules stage 2 must load, in dependency order.  Does not log. */
+/* kmodules.h - kernel modules as modprobe finds them, from the text indexes depmod writes
+ * (modules.dep, modules.alias, modules.softdep, modules.builtin), loaded with modload.h.
+ * Two jobs: load what the loader kernel needs to see the card, and work out which of the
+ * *image's* modules stage 2 must load, in dependency order.  No libkmod: it would bring
+ * libzstd and liblzma into the initramfs for nothing (doc/design-notes.md).  Does not
+ * log. */
 #pragma once
 
 #include <stddef.h>
 
 /* Load into the running kernel every module whose alias matches a device's modalias
  * under /sys/devices (a one-shot "coldplug", as udev does at boot), plus the modules
- * named in NAMES (N of them; filesystems, which have no modalias).  Missing modules and
- * ones already loaded are not errors.  Returns how many were newly loaded, or -errno
- * when libkmod cannot start. */
+ * named in NAMES (N of them; filesystems, which have no modalias), from the running
+ * kernel's /lib/modules/$(uname -r).  Missing modules and ones already loaded are not
+ * errors, nor is a kernel without a module tree.  Returns how many were newly loaded, or
+ * -errno when the tree cannot be read. */
 int kmodules_load(const char *const *names, size_t n);
 
 /* Names of the modules that drive DEVICE ("/dev/sda1"): the driver module of each sysfs

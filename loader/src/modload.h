@@ -1,5 +1,5 @@
-/* modload.h - insert a kernel module file with finit_module(2).  For stage 2, which is
- * static and has no libkmod: stage 1 already put the modules in dependency order. */
+/* modload.h - insert a kernel module file with finit_module(2).  Stage 2 loads the list
+ * stage 1 put in dependency order; stage 1 loads what kmodules.h resolves. */
 #pragma once
 
 /* Load the module at PATH (.ko, or .ko.xz/.ko.zst/.ko.gz for the kernel to decompress).

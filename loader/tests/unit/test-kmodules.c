@@ -1,0 +1,240 @@
+/* test-kmodules.c - module lookup and ordering from depmod's text indexes: a tree made
+ * here with every case (dependencies, aliases, softdeps, built-ins, dashes, a cycle,
+ * compressed files, missing files), and, when the build has fetched Debian's kernel, the
+ * real tree checked against modprobe --show-depends (kmod's own resolver). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fileio.h"
+#include "kmodules.h"
+#include "tests.h"
+
+static char tree[PATH_MAX];
+
+static void put(const char *name, const char *text)
+{
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof(path), "%s/%s", tree, name);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static void make_tree(void)
+{
+    snprintf(tree, sizeof(tree), "%s/hopboot-kmodules-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    CHECK(mkdtemp(tree) != NULL);
+    put("modules.dep", "kernel/fs/ext4/ext4.ko: kernel/fs/jbd2/jbd2.ko kernel/lib/crc16.ko kernel/fs/mbcache.ko\n"
+                       "kernel/fs/jbd2/jbd2.ko:\n"
+                       "kernel/lib/crc16.ko:\n"
+                       "kernel/fs/mbcache.ko:\n"
+                       "kernel/crypto/crc32c_generic.ko:\n"
+                       "kernel/drivers/ata/ata_piix.ko.xz: kernel/drivers/ata/libata.ko.xz\n"
+                       "kernel/drivers/ata/libata.ko.xz: kernel/drivers/scsi/scsi_mod.ko.xz\n"
+                       "kernel/drivers/scsi/scsi_mod.ko.xz:\n"
+                       "kernel/drivers/scsi/sd_mod.ko: kernel/drivers/scsi/scsi_mod.ko.xz\n"
+                       "kernel/drivers/virtio/virtio-pci.ko:\n"
+                       "kernel/fs/cycle_a.ko: kernel/fs/cycle_b.ko\n"
+                       "kernel/fs/cycle_b.ko: kernel/fs/cycle_a.ko\n");
+    put("modules.alias", "# Aliases extracted from modules themselves.\n"
+                         "alias pci:v00008086d00007010sv*sd*bc*sc*i* ata_piix\n"
+                         "alias scsi:t-0x00* sd_mod\n"
+                         "alias scsi:t-0x0e* sd_mod\n"
+                         "alias fs-ext4 ext4\n"
+                         "alias crc32c crc32c_generic\n"
+                         "alias pci:v00001AF4d*sv*sd*bc*sc*i* virtio-pci\n");
+    put("modules.softdep", "# Soft dependencies extracted from modules themselves.\n"
+                           "softdep ext4 pre: crc32c post: nosuch_post\n"
+                           "softdep crc16 gcm\n");
+    put("modules.builtin", "kernel/fs/overlayfs/overlay.ko\n"
+                           "kernel/drivers/block/loop.ko\n");
+}
+
+/* The paths of a resolution without the tree's prefix, joined by spaces. */
+static void joined(char **paths, size_t n, char *out, size_t size)
+{
+    size_t used = 0, prefix = strlen(tree) + 1;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && used < size; i++) {
+        CHECK(strncmp(paths[i], tree, prefix - 1) == 0 && paths[i][prefix - 1] == '/');
+        used += (size_t)snprintf(out + used, size - used, "%s%s", i ? " " : "", paths[i] + prefix);
+    }
+}
+
+static void check_resolves(const char *const *names, size_t n, const char *expected)
+{
+    _cleanup_strv_free_ char **paths = NULL;
+    size_t count = 99;
+    char got[4096];
+
+    CHECK_EQ_INT(kmodules_resolve(tree, names, n, &paths, &count), 0);
+    CHECK(paths != NULL);
+    if (!paths)
+        return;
+    CHECK(paths[count] == NULL);
+    joined(paths, count, got, sizeof(got));
+    CHECK_STREQ(got, expected);
+}
+
+static void test_resolve(void)
+{
+    /* Softdep pre: first (through its alias), then each dependency, then the module. */
+    const char *const ext4[] = { "ext4" };
+    check_resolves(ext4, 1,
+                   "kernel/crypto/crc32c_generic.ko kernel/fs/jbd2/jbd2.ko kernel/lib/crc16.ko kernel/fs/mbcache.ko "
+                   "kernel/fs/ext4/ext4.ko");
+    /* Modaliases as sysfs writes them; a module needed twice comes once. */
+    const char *const card[] = { "pci:v00008086d00007010sv00001AF4sd00001100bc01sc01i80", "scsi:t-0x00", "sd_mod" };
+    check_resolves(card, 3,
+                   "kernel/drivers/scsi/scsi_mod.ko.xz kernel/drivers/ata/libata.ko.xz kernel/drivers/ata/ata_piix.ko.xz "
+                   "kernel/drivers/scsi/sd_mod.ko");
+    /* Built-in and unknown names load nothing and are no error. */
+    const char *const nothing[] = { "overlay", "loop", "nosuch", "pci:v0000FFFFd0000FFFFsv0sd0bc0sc0i0" };
+    check_resolves(nothing, 4, "");
+    /* Dashes and underscores are the same in names, by name and by alias. */
+    const char *const dash[] = { "virtio_pci" };
+    check_resolves(dash, 1, "kernel/drivers/virtio/virtio-pci.ko");
+    const char *const virtio[] = { "pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00" };
+    check_resolves(virtio, 1, "kernel/drivers/virtio/virtio-pci.ko");
+    /* A dependency cycle ends. */
+    const char *const cycle[] = { "cycle_a" };
+    check_resolves(cycle, 1, "kernel/fs/cycle_b.ko kernel/fs/cycle_a.ko");
+}
+
+static void test_available(void)
+{
+    CHECK_EQ_INT(kmodules_available(tree, "ext4"), 1);
+    CHECK_EQ_INT(kmodules_available(tree, "fs-ext4"), 1);
+    CHECK_EQ_INT(kmodules_available(tree, "overlay"), 1); /* built in */
+    CHECK_EQ_INT(kmodules_available(tree, "squashfs"), 0);
+    CHECK_EQ_INT(kmodules_available(tree, "ex"), 0); /* no prefix matches */
+    CHECK(kmodules_available("/nonexistent/hopboot-modules", "ext4") < 0);
+}
+
+static void test_missing_files(void)
+{
+    char path[PATH_MAX + 32];
+    _cleanup_strv_free_ char **paths = NULL;
+    size_t n;
+
+    snprintf(path, sizeof(path), "%s/modules.dep", tree);
+    CHECK(unlink(path) == 0);
+    const char *const ext4[] = { "ext4" };
+    CHECK_EQ_INT(kmodules_resolve(tree, ext4, 1, &paths, &n), -ENOENT);
+    /* Without modules.dep, built-ins are still known and modules are not. */
+    CHECK_EQ_INT(kmodules_available(tree, "loop"), 1);
+    CHECK_EQ_INT(kmodules_available(tree, "ext4"), 0);
+}
+
+static void remove_tree(void)
+{
+    static const char *const files[] = { "modules.dep", "modules.alias", "modules.softdep", "modules.builtin" };
+    char path[PATH_MAX + 32];
+    for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+        snprintf(path, sizeof(path), "%s/%s", tree, files[i]);
+        (void)unlink(path);
+    }
+    CHECK(rmdir(tree) == 0);
+}
+
+/* modprobe's resolution of NAME in the tree ROOT/lib/modules/RELEASE: the full paths it
+ * would insmod, appended to *paths (each once). */
+static int modprobe_paths(const char *root, const char *release, const char *name, char ***paths, size_t *n)
+{
+    char command[PATH_MAX * 2], line[PATH_MAX + 64];
+    snprintf(command, sizeof(command), "modprobe --show-depends --ignore-install -d '%s' -S '%s' '%s' 2>/dev/null",
+             root, release, name);
+    FILE *p = popen(command, "r");
+    if (!p)
+        return -errno;
+    while (fgets(line, sizeof(line), p)) {
+        char path[PATH_MAX];
+        if (sscanf(line, "insmod %4095s", path) != 1)
+            continue;
+        bool seen = false;
+        for (size_t i = 0; i < *n; i++)
+            seen = seen || strcmp((*paths)[i], path) == 0;
+        if (!seen && fileio_strv_push(paths, n, path) < 0)
+            break;
+    }
+    pclose(p);
+    return 0;
+}
+
+static bool contains(char **v, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], s) == 0)
+            return true;
+    return false;
+}
+
+/* The real tree of Debian's kernel (the build fetches it), against kmod's modprobe. */
+static void test_against_modprobe(void)
+{
+#ifdef KMODULES_REAL_ROOT
+    const char *root = KMODULES_REAL_ROOT;
+    char modules[PATH_MAX], release[256] = "", dir[PATH_MAX + 300];
+    snprintf(modules, sizeof(modules), "%s/lib/modules", root);
+    _cleanup_closedir_ DIR *d = opendir(modules);
+    struct dirent *de;
+    while (d && (de = readdir(d)))
+        if (de->d_name[0] != '.')
+            snprintf(release, sizeof(release), "%s", de->d_name);
+    if (!release[0] || access("/sbin/modprobe", X_OK) < 0) {
+        printf("test-kmodules: no kernel tree in %s or no modprobe: the comparison with modprobe is not run\n", root);
+        return;
+    }
+    snprintf(dir, sizeof(dir), "%s/%s", modules, release);
+    /* What stage 2 asks for, and the drivers of a QEMU IDE and virtio card. */
+    static const char *const names[] = {
+        "loop", "squashfs", "erofs", "ext4", "overlay", "vfat", "nls_cp437", "nls_ascii", "nls_iso8859_1",
+        "nls_utf8", "ata_piix", "sd_mod", "virtio_blk", "virtio_pci", "isofs", "nfsv4", "aoe", "raid1",
+        "pci:v00008086d00007010sv00001AF4sd00001100bc01sc01i80", "scsi:t-0x00",
+    };
+    size_t checked = 0;
+    for (size_t k = 0; k < ELEMENTSOF(names); k++) {
+        _cleanup_strv_free_ char **ours = NULL, **theirs = NULL;
+        size_t n_ours = 0, n_theirs = 0;
+        CHECK_EQ_INT(kmodules_resolve(dir, &names[k], 1, &ours, &n_ours), 0);
+        CHECK_EQ_INT(modprobe_paths(root, release, names[k], &theirs, &n_theirs), 0);
+        CHECK_EQ_INT(n_ours, n_theirs);
+        for (size_t i = 0; i < n_theirs; i++)
+            if (!contains(ours, n_ours, theirs[i])) {
+                fprintf(stderr, "%s: modprobe loads %s, we do not\n", names[k], theirs[i]);
+                test_failures++;
+            }
+        /* Our order is a load order: the module itself last. */
+        if (n_ours > 0 && n_theirs > 0 && strcmp(ours[n_ours - 1], theirs[n_theirs - 1]) != 0) {
+            fprintf(stderr, "%s: we load %s last, modprobe %s\n", names[k], ours[n_ours - 1], theirs[n_theirs - 1]);
+            test_failures++;
+        }
+        checked += n_ours;
+    }
+    printf("test-kmodules: %zu module files of %s agree with modprobe --show-depends\n", checked, release);
+    CHECK(checked > 10);
+#endif
+}
+
+int main(void)
+{
+    make_tree();
+    test_resolve();
+    test_available();
+    test_missing_files();
+    remove_tree();
+    test_against_modprobe();
+    return TEST_RESULT();
+}
