@@ -7,9 +7,8 @@ support.  A fragment whose options cannot all survive olddefconfig is refused wi
 exit 1 naming the option, and leaves the cache alone: the next run with kernel-config
 copies the cached bzImage without building.  images/mkinitrd --no-modules --small
 writes BUILD/small-loader/initrd.img (and its listing, initrd.list): no /lib/modules,
-no shared libcurl (hopboot links the lean static one), no larger than its ceiling
-(smallkernel.INITRD_CEILING; the design's 4 MiB target is not met yet, and the test says
-by how much), and with the kernel within the design's 8 MiB.
+no shared libcurl (hopboot links the lean static one), no larger than the design's
+4 MiB (smallkernel.INITRD_CEILING), and with the kernel within the design's 8 MiB.
 
 This is the ctest fixture of the other kernel tests, which boot these two files.
 """
