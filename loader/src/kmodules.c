@@ -18,12 +18,29 @@
 #include "fileio.h"
 #include "modload.h"
 
+/* One line of modules.dep ("kernel/fs/ext4/ext4.ko: kernel/fs/jbd2/jbd2.ko ...") and the
+ * module it is about; and one "alias PATTERN MODULE" line of modules.alias. */
+struct dep_entry {
+    char name[64];
+    const char *line;
+};
+struct alias_entry {
+    const char *pattern, *module;
+    size_t literal; /* the pattern's length up to its first wildcard */
+};
+
 /* A module tree's index files as text (what depmod writes beside the .bin indexes that
  * libkmod reads; the same facts): modules.dep, modules.alias, modules.softdep and
- * modules.builtin.  A missing file is empty. */
+ * modules.builtin.  A missing file is empty.  tree_open splits the texts into lines in
+ * place and indexes modules.dep, modules.alias and modules.builtin once, so that the
+ * many lookups of a coldplug do not parse them again. */
 struct tree {
     char dir[PATH_MAX];
     char *dep, *alias, *softdep, *builtin;
+    struct dep_entry *deps, *builtins; /* builtins: the name only */
+    size_t n_deps, n_builtins;
+    struct alias_entry *aliases;
+    size_t n_aliases;
 };
 
 #define INDEX_MAX_SIZE (64u << 20)
@@ -34,7 +51,12 @@ static void tree_done(struct tree *t)
     free(t->alias);
     free(t->softdep);
     free(t->builtin);
+    free(t->deps);
+    free(t->builtins);
+    free(t->aliases);
 }
+
+static int tree_index(struct tree *t);
 
 /* Returns 0, -ENOENT when DIR has no modules.dep (and REQUIRE_DEP), or another -errno. */
 static int tree_open(struct tree *t, const char *dir, bool require_dep)
@@ -57,7 +79,10 @@ static int tree_open(struct tree *t, const char *dir, bool require_dep)
             return r;
         }
     }
-    return 0;
+    int r = tree_index(t);
+    if (r < 0)
+        tree_done(t);
+    return r;
 }
 
 /* The next line of *TEXT into LINE (at most SIZE - 1 bytes; longer lines are cut, which
@@ -90,31 +115,101 @@ static void name_of_path(const char *path, char *name, size_t size)
     normalize(name);
 }
 
-/* The modules.dep line of module NAME copied into LINE, or false. */
-static bool find_dep(const struct tree *t, const char *name, char *line, size_t size)
+/* Each line of TEXT, ended in place; calls ADD with it until ADD fails. */
+static int for_each_line(char *text, int (*add)(struct tree *t, char *line), struct tree *t)
 {
-    char module[256];
-    for (const char *text = t->dep; next_line(&text, line, size);) {
-        const char *colon = strchr(line, ':');
-        if (!colon)
-            continue;
-        char path[PATH_MAX];
-        snprintf(path, sizeof(path), "%.*s", (int)(colon - line), line);
-        name_of_path(path, module, sizeof(module));
-        if (strcmp(module, name) == 0)
-            return true;
+    for (char *line = text, *end; line && *line; line = end) {
+        end = strchr(line, '\n');
+        if (end)
+            *end++ = '\0';
+        int r = add(t, line);
+        if (r < 0)
+            return r;
     }
-    return false;
+    return 0;
+}
+
+/* Appends a zeroed element to *ARRAY of *N elements of SIZE bytes; NULL when out of memory. */
+static void *grow(void *array_p, size_t *n, size_t size)
+{
+    void **array = array_p;
+    void *bigger = reallocarray(*array, *n + 1, size);
+    if (!bigger)
+        return NULL;
+    *array = bigger;
+    void *element = (char *)bigger + *n * size;
+    memset(element, 0, size);
+    (*n)++;
+    return element;
+}
+
+static int add_dep(struct tree *t, char *line)
+{
+    const char *colon = strchr(line, ':');
+    if (!colon)
+        return 0;
+    struct dep_entry *e = grow(&t->deps, &t->n_deps, sizeof(*e));
+    if (!e)
+        return -ENOMEM;
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%.*s", (int)(colon - line), line);
+    name_of_path(path, e->name, sizeof(e->name));
+    e->line = line;
+    return 0;
+}
+
+static int add_builtin(struct tree *t, char *line)
+{
+    if (!*line)
+        return 0;
+    struct dep_entry *e = grow(&t->builtins, &t->n_builtins, sizeof(*e));
+    if (!e)
+        return -ENOMEM;
+    name_of_path(line, e->name, sizeof(e->name));
+    e->line = line;
+    return 0;
+}
+
+static int add_alias(struct tree *t, char *line)
+{
+    char *save = NULL, *word = strtok_r(line, " \t", &save);
+    if (!word || strcmp(word, "alias") != 0)
+        return 0;
+    char *pattern = strtok_r(NULL, " \t", &save), *module = strtok_r(NULL, " \t", &save);
+    if (!pattern || !module)
+        return 0;
+    struct alias_entry *e = grow(&t->aliases, &t->n_aliases, sizeof(*e));
+    if (!e)
+        return -ENOMEM;
+    normalize(module);
+    *e = (struct alias_entry){ .pattern = pattern, .module = module, .literal = strcspn(pattern, "*?[") };
+    return 0;
+}
+
+static int tree_index(struct tree *t)
+{
+    int r = for_each_line(t->dep, add_dep, t);
+    if (r >= 0)
+        r = for_each_line(t->builtin, add_builtin, t);
+    if (r >= 0)
+        r = for_each_line(t->alias, add_alias, t);
+    return r;
+}
+
+/* The modules.dep line of module NAME, or NULL. */
+static const char *find_dep(const struct tree *t, const char *name)
+{
+    for (size_t i = 0; i < t->n_deps; i++)
+        if (strcmp(t->deps[i].name, name) == 0)
+            return t->deps[i].line;
+    return NULL;
 }
 
 static bool is_builtin(const struct tree *t, const char *name)
 {
-    char line[PATH_MAX], module[256];
-    for (const char *text = t->builtin; next_line(&text, line, sizeof(line));) {
-        name_of_path(line, module, sizeof(module));
-        if (strcmp(module, name) == 0)
+    for (size_t i = 0; i < t->n_builtins; i++)
+        if (strcmp(t->builtins[i].name, name) == 0)
             return true;
-    }
     return false;
 }
 
@@ -124,27 +219,21 @@ static bool is_builtin(const struct tree *t, const char *name)
  * Returns 1 when found (built in: *builtin set, nothing appended), 0, or -ENOMEM. */
 static int lookup(const struct tree *t, const char *name_or_alias, char ***names, size_t *n, bool *builtin)
 {
-    char key[512], line[PATH_MAX + 512];
+    char normal[512];
     bool found = false;
 
     *builtin = false;
-    snprintf(key, sizeof(key), "%s", name_or_alias);
-    char normal[sizeof(key)];
-    memcpy(normal, key, sizeof(key));
+    snprintf(normal, sizeof(normal), "%s", name_or_alias);
     normalize(normal);
-    if (find_dep(t, normal, line, sizeof(line)))
+    if (find_dep(t, normal))
         return fileio_strv_push(names, n, normal) < 0 ? -ENOMEM : 1;
 
-    for (const char *text = t->alias; next_line(&text, line, sizeof(line));) {
-        char pattern[512], module[256];
-        if (sscanf(line, "alias %511s %255s", pattern, module) != 2)
-            continue;
+    for (size_t i = 0; i < t->n_aliases; i++) {
+        const struct alias_entry *a = &t->aliases[i];
         /* Cheap test first: the pattern's literal start must match. */
-        size_t literal = strcspn(pattern, "*?[");
-        if (strncmp(pattern, key, literal) != 0 || fnmatch(pattern, key, 0) != 0)
+        if (strncmp(a->pattern, name_or_alias, a->literal) != 0 || fnmatch(a->pattern, name_or_alias, 0) != 0)
             continue;
-        normalize(module);
-        if (fileio_strv_push(names, n, module) < 0)
+        if (fileio_strv_push(names, n, a->module) < 0)
             return -ENOMEM;
         found = true;
     }
@@ -222,8 +311,10 @@ static int visit(struct resolution *res, const char *name)
     if (fileio_strv_push(&res->seen, &res->n_seen, name) < 0)
         return -ENOMEM;
     int r = visit_softdeps(res, name);
-    if (r < 0 || !find_dep(res->tree, name, line, sizeof(line)))
+    const char *dep_line = r < 0 ? NULL : find_dep(res->tree, name);
+    if (!dep_line)
         return r; /* built in, or not in this tree */
+    snprintf(line, sizeof(line), "%s", dep_line); /* strtok_r below cuts it up */
 
     char *colon = strchr(line, ':'), *save = NULL, module[256];
     *colon = '\0';
