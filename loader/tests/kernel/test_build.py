@@ -5,18 +5,26 @@ images/mkloaderkernel builds the kernel from kernel-config (or takes the cached 
 from BUILD/loader-kernel) into BUILD/small-loader/bzImage: at most 4 MiB, no module
 support.  A fragment whose options cannot all survive olddefconfig is refused with
 exit 1 naming the option, and leaves the cache alone: the next run with kernel-config
-copies the cached bzImage without building.  images/mkinitrd --no-modules --small
-writes BUILD/small-loader/initrd.img (and its listing, initrd.list): no /lib/modules,
-no shared libcurl (hopboot links the lean static one), no larger than the design's
-4 MiB (smallkernel.INITRD_CEILING), and with the kernel within the design's 8 MiB.
+copies the cached bzImage without building (its build.log stays untouched).
+images/mkinitrd --no-modules --small writes BUILD/small-loader/initrd.img (and its
+listing, initrd.list): no /lib/modules, no shared libcurl (hopboot links the lean
+static one), no larger than the design's 4 MiB (smallkernel.INITRD_CEILING), and with
+the kernel within the design's 8 MiB.
 
-This is the ctest fixture of the other kernel tests, which boot these two files.
+This is the ctest fixture of the other kernel tests, which boot these two files.  It
+needs no QEMU and does not look for it; how long the builds take is printed, never
+asserted (bench/ measures).  Exit status 0 pass, 1 fail.
 """
 
+import argparse
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+import traceback
+from pathlib import Path
 
 sys.dont_write_bytecode = True
 import smallkernel  # noqa: E402
@@ -63,10 +71,16 @@ def check_refusal_and_cache(ctx, out):
     check(not (ctx.workdir / "broken-bzImage").exists(), "the refused build wrote no bzImage")
 
     before = out.read_bytes()
+    # A build starts by emptying the work dir's build.log: a cached run leaves it as it is.
+    build_log = ctx.build / smallkernel.WORK_DIR / "build.log"
+    log_before = build_log.stat()
     status, stdout, stderr, seconds = mkloaderkernel(ctx, "-o", out)
     check(status == 0 and "cached" in stdout, "the second run with kernel-config takes the cached bzImage",
           stdout + stderr)
-    check(seconds < 60, f"the cached run took {seconds:.1f} s, under 60 s")
+    log_after = build_log.stat()
+    check((log_after.st_mtime_ns, log_after.st_size) == (log_before.st_mtime_ns, log_before.st_size),
+          f"the cached run built nothing ({build_log.name} untouched)")
+    note(f"the cached run took {seconds:.1f} s (printed, not checked)")
     check(out.read_bytes() == before, "the cached bzImage is the one built")
 
 
@@ -106,5 +120,35 @@ def main(ctx):
     build_initrd(ctx, kernel, smallkernel.initrd_path(ctx.build), out / "initrd.list")
 
 
+def run():
+    """qemuboot.run() without its QEMU check (building boots nothing): parse --build and
+    --workdir, run main(Context), return 0 or 1."""
+    parser = argparse.ArgumentParser(prog=Path(sys.argv[0]).name, description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", type=Path,
+                        default=Path(os.environ.get("HOPBOOT_BUILD", qemuboot.REPO_ROOT / "build")),
+                        help="CMake build directory (default: $HOPBOOT_BUILD or <repo>/build)")
+    parser.add_argument("--workdir", type=Path,
+                        help="scratch directory (default: a fresh temporary one, removed on success)")
+    args = parser.parse_args()
+    name = Path(sys.argv[0]).stem
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix=f"hopboot-{name}-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    note(f"{name}: build {args.build}, workdir {workdir}")
+    try:
+        main(qemuboot.Context(args.build, workdir, name, args))
+    except qemuboot.TestFailure as failure:
+        print(f"FAIL: {name}: {failure}\n{name}: workdir kept: {workdir}", flush=True)
+        return qemuboot.EXIT_FAIL
+    except Exception:
+        traceback.print_exc()
+        print(f"FAIL: {name}: unexpected error (see traceback above)\n{name}: workdir kept: {workdir}", flush=True)
+        return qemuboot.EXIT_FAIL
+    print(f"PASS: {name}", flush=True)
+    if args.workdir is None:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return qemuboot.EXIT_PASS
+
+
 if __name__ == "__main__":
-    sys.exit(qemuboot.run(main, __doc__))
+    sys.exit(run())

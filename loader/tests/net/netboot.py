@@ -20,9 +20,11 @@ boot_newest_of_two() is make_card(), boot(), expect_network(),
 expect_candidates_at() and expect_net_boot(); tests that check more in between
 call those themselves.
 
-netboot.run() exits 77 (skip) when a server binary the test needs is missing
-(qemuboot.run() does the same for QEMU); every other problem, a server that
-does not start included, is a failure.
+netboot.run() exits 77 (skip) only when a dependency the test declares (its
+daemons, and QEMU) is not installed, with one line naming exactly the missing
+file and its Debian package ("SKIP: test_http: nginx: not found (install the
+Debian package nginx)"); every other problem, a server that does not start or
+a missing tool the test did not declare included, is a failure (exit 1).
 """
 
 import re
@@ -47,14 +49,15 @@ NAME = qemuboot.DEMO_NAME
 GIVE_UP_ON = qemuboot.GIVE_UP_ON + (
     r"hopboot: no bootable image from any source, starting rescue shell",)
 
-# The daemon behind each servers.py class: (binary, Debian package).
+# What each servers.py class needs installed: (binary or library, its Debian package).
 SERVER_BINARIES = {
-    "nginx": ("nginx", "nginx"),
-    "vsftpd": ("vsftpd", "vsftpd"),
-    "tftpd": ("in.tftpd", "tftpd-hpa"),
-    "ganesha": ("ganesha.nfsd", "nfs-ganesha nfs-ganesha-vfs"),
-    "openssl": ("openssl", "openssl"),
+    "nginx": (("nginx", "nginx"),),
+    "vsftpd": (("vsftpd", "vsftpd"),),
+    "tftpd": (("in.tftpd", "tftpd-hpa"),),
+    "ganesha": (("ganesha.nfsd", "nfs-ganesha"), ("libfsalvfs.so", "nfs-ganesha-vfs")),
+    "openssl": (("openssl", "openssl"),),
 }
+QEMU_PACKAGE = "qemu-system-x86"    # qemuboot.QEMU's Debian package
 
 
 def _v(text):
@@ -251,23 +254,34 @@ def seconds_between(q, first, second):
 
 # --- the driver -------------------------------------------------------------------------
 
+def _installed(file):
+    if file.endswith(".so"):    # a library ganesha.nfsd loads (its FSAL), where Debian puts it
+        return any(Path("/usr/lib").glob(f"*/ganesha/{file}")) or any(Path("/usr/lib").glob(f"ganesha/{file}"))
+    try:
+        servers._find_binary(file, None)
+    except servers.MissingBinary:
+        return False
+    return True
+
+
 def missing_binary(names):
-    """The servers.MissingBinary for the first daemon in `names` not installed, or None."""
-    for name in names:
-        binary, package = SERVER_BINARIES[name]
-        try:
-            servers._find_binary(binary, package)
-        except servers.MissingBinary as error:
-            return error
+    """The servers.MissingBinary (naming the file and its Debian package) for the first
+    dependency of the daemons `names` (SERVER_BINARIES keys), then of QEMU, that is not
+    installed; None when all are."""
+    needed = [dependency for name in names for dependency in SERVER_BINARIES[name]]
+    for file, package in needed + [(qemuboot.QEMU, QEMU_PACKAGE)]:
+        if not _installed(file):
+            return servers.MissingBinary(file, package)
     return None
 
 
 def run(test_main, description, *, daemons=(), add_arguments=None):
     """qemuboot.run(test_main) after checking `daemons` (SERVER_BINARIES keys) are installed.
 
-    Exit 77 when one of them (or QEMU) is not installed.  A server that fails
-    to start becomes a TestFailure with its log tail.  add_arguments as for
-    qemuboot.run().
+    Exit 77 when one of their files (or QEMU) is not installed, saying which and
+    its Debian package; nothing else exits 77 (qemuboot.run() returns 0, 1 or
+    128+signal once QEMU is there).  A server that fails to start becomes a
+    TestFailure with its log tail.  add_arguments as for qemuboot.run().
     """
     missing = missing_binary(daemons)
     if missing is not None:

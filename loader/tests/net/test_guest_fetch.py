@@ -4,17 +4,18 @@
 Boots the loader kernel (BUILD/kernel/vmlinuz, Debian's modular cloud
 kernel) with -kernel and a busybox initramfs made here that loads virtio-net
 and NFSv4 from BUILD/kernel/lib/modules, gets its address by DHCP from QEMU
-user networking (qemuboot.Qemu(net=True)) and offers a shell.  Then, with
-the servers of servers.py bound to 127.0.0.1 and reached by the guest as
-10.0.2.2, the guest fetches a random image (16 MiB by default) over HTTP,
-HTTPS (busybox wget does not verify certificates, and its TLS needs
-SHA-1 handshake signatures, see servers.BUSYBOX_TLS_CIPHERS; test_servers.py
+user networking (qemuboot.Qemu(net=True): the lease must give eth0 10.0.2.15
+with router 10.0.2.2; no lease fails the test, there is no static fallback)
+and offers a shell.  Then, with the servers of servers.py bound to 127.0.0.1
+and reached by the guest as 10.0.2.2, the guest fetches a random image (16 MiB
+by default) over HTTP, HTTPS (busybox wget does not verify certificates, and its
+TLS needs SHA-1 handshake signatures, see servers.BUSYBOX_TLS_CIPHERS; test_servers.py
 checks verification on the host), FTP (busybox ftpget, passive), TFTP (default
 block size, blksize 1468, and against a server capped at 512) and NFSv4
 (mount -t nfs4 ... ro), checks every sha1 in the guest and prints the
 transfer times; and busybox wget's -c resumes a download the faulty HTTP
 server cut.  Exit status: 0 pass, 1 fail, 77 when qemu-system-x86_64 or a
-server binary is missing.
+server binary is missing (netboot.run names it and its Debian package).
 """
 
 import os
@@ -28,6 +29,7 @@ sys.dont_write_bytecode = True
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "qemu"))
+import netboot  # noqa: E402
 import qemuboot  # noqa: E402
 import servers  # noqa: E402
 from qemuboot import Qemu, TestFailure, note  # noqa: E402
@@ -53,11 +55,8 @@ for module in /modules/*.ko; do
 done
 ip link set lo up
 ip link set eth0 up
-if ! udhcpc -i eth0 -s /etc/udhcpc.sh -q -n -t 5 -T 2; then
-    echo "GUEST-DHCP-FAILED, static address"
-    ip addr add 10.0.2.15/24 dev eth0
-    ip route add default via 10.0.2.2
-fi
+# No lease is a failure of the test (it gives up on this line), never a static address.
+udhcpc -i eth0 -s /etc/udhcpc.sh -q -n -t 5 -T 2 || echo "GUEST-DHCP-FAILED"
 echo "GUEST-NET-READY $(ip -4 -o addr show dev eth0 | sed 's/  */ /g')"
 while :; do PS1='guest# ' sh -i; done
 """
@@ -240,8 +239,10 @@ def main(ctx):
     # The resume check starts from the image's first MiB, put in the guest as /tmp/g.
     with Qemu(ctx.workdir / "guest.log", kernel=kernel, initrd=initrd,
               append="console=ttyS0 rdinit=/init quiet", hard_timeout=GUEST_TIMEOUT,
-              net=True, give_up_on=(r"Kernel panic", r"GUEST-INSMOD-FAILED")) as q:
-        q.expect(r"GUEST-NET-READY [^\n]*inet 10\.0\.2\.15/24", 180)
+              net=True, give_up_on=(r"Kernel panic", r"GUEST-INSMOD-FAILED", r"GUEST-DHCP-FAILED")) as q:
+        # The address comes from the lease (the udhcpc script's line), then eth0 has it.
+        q.expect(r"GUEST-DHCP eth0 10\.0\.2\.15/24 router 10\.0\.2\.2\n", 180)
+        q.expect(r"GUEST-NET-READY [^\n]*inet 10\.0\.2\.15/24", 60)
         q.expect(re.escape(PROMPT), 60)
         guest = Guest(q, image.stat().st_size, sha1)
         with servers.Nginx(served, ctx.workdir / "servers" / "seed") as seed:
@@ -255,19 +256,6 @@ def main(ctx):
               f"{'' if rc == 0 else f'  (exit {rc})'}")
 
 
-def missing_server_binary():
-    for binary, package in (("nginx", "nginx"), ("vsftpd", "vsftpd"), ("in.tftpd", "tftpd-hpa"),
-                            ("ganesha.nfsd", "nfs-ganesha"), ("openssl", "openssl")):
-        try:
-            servers._find_binary(binary, package)
-        except servers.MissingBinary as error:
-            return error
-    return None
-
-
 if __name__ == "__main__":
-    missing = missing_server_binary()
-    if missing is not None:
-        print(f"SKIP: test_guest_fetch: {missing}", flush=True)
-        sys.exit(qemuboot.EXIT_SKIP)
-    sys.exit(qemuboot.run(main, __doc__, add_arguments))
+    sys.exit(netboot.run(main, __doc__, daemons=("nginx", "vsftpd", "tftpd", "ganesha", "openssl"),
+                         add_arguments=add_arguments))

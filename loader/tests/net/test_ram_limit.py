@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """A fetched image too large for this machine's RAM is refused before it is fetched.
 
-A fetched image exists three times while it is handed to its kernel (the RAM file, its
-copy in the hand-off initramfs, the kernel's kexec copy), so hopboot fetches only what
-(MemAvailable - 64 MiB) / 3 allows.  In a 224 MiB guest that is less than the 11.6 MiB
-demo image: both network candidates are refused with one line each, nothing big is
-downloaded, and the card's own Demo-1.0.0 (no RAM copy needed) boots.
+A fetched image exists four times while it is handed to its kernel (the fetched file in
+RAM, its copy in the hand-off initramfs, and kexec_file_load's read buffer and segment
+copy), so hopboot fetches only images up to (MemAvailable - 128 MiB) / 4
+(pipeline_ram_limit, handed to libcurl as its maximum file size).  A 224 MiB guest can
+never allow more than (224 - 128) / 4 = 24 MiB, and allows less than the 12.1 MiB demo
+image: both network candidates are refused with one line each whose "at most N MiB fit"
+keeps to that bound and is below the image's size, nginx is asked for each image once
+and never sends one in full (curl gives up on the announced length), and the card's own
+Demo-1.0.0 (no RAM copy needed) boots.
 """
 
 import sys
@@ -15,6 +19,8 @@ import netboot  # noqa: E402
 from netboot import image, qemuboot, servers  # noqa: E402
 
 MEMORY_MIB = 224
+RESERVE_MIB = 128      # what the rule keeps free
+COPIES = 4             # the copies of a fetched image at the hand-over
 
 
 def main(ctx):
@@ -24,12 +30,21 @@ def main(ctx):
         with qemuboot.Qemu(ctx.workdir / "boot.log", card=card, name="boot", net=True, memory=MEMORY_MIB,
                            hard_timeout=qemuboot.BOOT_HARD_TIMEOUT, give_up_on=netboot.GIVE_UP_ON) as q:
             netboot.expect_candidates_at(q, nginx.url, "1.1.0", "1.0.0")
-            too_large = r"too large for this machine's RAM \(at most \d+ MiB fit"
-            qemuboot.expect_rejected(q, image("1.1.0"), too_large, image("1.0.0"))
-            qemuboot.expect_rejected(q, image("1.0.0"), too_large)
+            too_large = r"too large for this machine's RAM \(at most (\d+) MiB fit"
+            limits = [int(qemuboot.expect_rejected(q, image("1.1.0"), too_large, image("1.0.0")).group(1)),
+                      int(qemuboot.expect_rejected(q, image("1.0.0"), too_large).group(1))]
             netboot.expect_card_fallback(q)
             qemuboot.expect_demo_boot(q, "1.0.0")
             qemuboot.expect_poweroff(q)
+        # The limit follows (MemAvailable - 128 MiB) / 4: in this guest at most
+        # (224 - 128) / 4 MiB whatever MemAvailable is (a rule of three copies and 64 MiB
+        # would allow up to 53), and below the image, which is why it was refused.
+        ceiling = (MEMORY_MIB - RESERVE_MIB) // COPIES
+        for version, limit in zip(("1.1.0", "1.0.0"), limits):
+            size = (served / image(version)).stat().st_size
+            netboot.check(limit <= ceiling and limit << 20 < size,
+                          f"{image(version)}: at most {limit} MiB fit, within ({MEMORY_MIB} - {RESERVE_MIB}) / "
+                          f"{COPIES} = {ceiling} MiB and below its {size / (1 << 20):.1f} MiB")
         # curl gives up on the announced length, so the transfers stop after the headers
         # (nginx may have pushed a few MiB into the socket by then, never the whole image).
         for version in ("1.0.0", "1.1.0"):
