@@ -853,3 +853,109 @@ def run(test_main, description, add_arguments=None):
     else:
         print(f"{name}: workdir kept: {workdir}", flush=True)
     return code
+
+
+# --- more helpers: changing a card from the host, extra disks, the demo's shell -----
+
+def card_copy(card, *files, folder="", log=None):
+    """mcopy FILES onto the card's vfat partition into ::/FOLDER (made when missing),
+    as a user copies an upgrade from a workstation; a file of the same name is replaced."""
+    env = {"MTOOLS_SKIP_CHECK": "1"}
+    target = f"{card}@@{PARTITION_OFFSET}"
+    if folder:
+        listing = run_tool(["mdir", "-b", "-i", target, "::/"], env=env)
+        if f"::/{folder.upper()}/" not in listing.upper().split():
+            run_tool(["mmd", "-i", target, f"::/{folder}"], env=env, log=log)
+    run_tool(["mcopy", "-o", "-i", target, *files, f"::/{folder}"], env=env, log=log)
+    note(f"copied onto {Path(card).name}:/{folder}: {' '.join(Path(f).name for f in files)}")
+
+
+def card_delete(card, *inner_paths, log=None):
+    """mdel ::PATH... from the card's vfat partition."""
+    run_tool(["mdel", "-i", f"{card}@@{PARTITION_OFFSET}", *(f"::{p}" for p in inner_paths)],
+             env={"MTOOLS_SKIP_CHECK": "1"}, log=log)
+    note(f"deleted from {Path(card).name}: {' '.join(inner_paths)}")
+
+
+def make_ext4_disk(path, files=(), *, label=None, size="32M", log=None):
+    """An ext4 filesystem image (no partition table) with FILES at its top (mke2fs -d)."""
+    path = Path(path)
+    root = path.with_name(path.name + ".d")
+    root.mkdir(parents=True, exist_ok=True)
+    for f in files:
+        shutil.copyfile(f, root / Path(f).name)
+    run_tool(["mke2fs", "-q", "-F", "-t", "ext4", *(["-L", label] if label else []), "-d", root, path, size],
+             log=log)
+    return path
+
+
+def ide_disk(path, index=1):
+    """QEMU arguments for another raw IDE disk (index 1: /dev/sdb beside the card)."""
+    return ["-drive", f"file={path},format=raw,if=ide,index={index}"]
+
+
+def demo_shutdown(q, command="poweroff", prompt="demo# "):
+    """At the demo's shell prompt, run `command` (poweroff, reboot -f, ...); QEMU
+    (-no-reboot) must exit with 0."""
+    q.expect(re.escape(prompt), DEMO_TIMEOUT)
+    q.send(command)
+    expect_clean_exit(q)
+
+
+def qmp_args(path):
+    """QEMU arguments for a QMP server on the unix socket PATH (see Qmp)."""
+    return ["-qmp", f"unix:{path},server=on,wait=off"]
+
+
+class Qmp:
+    """A minimal QMP client for a QEMU started with qmp_args(path): the machine's own
+    keyboard (PS/2), for what the serial console cannot do, such as holding Shift."""
+
+    def __init__(self, path, timeout=30):
+        import json
+        import socket
+        self._json = json
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self._sock.connect(str(path))
+                break
+            except OSError as error:
+                self._sock.close()
+                if time.monotonic() > deadline:
+                    raise TestFailure(f"QMP socket {path}: {error}")
+                time.sleep(0.05)
+        self._sock.settimeout(timeout)
+        self._file = self._sock.makefile("rwb")
+        self._read()                                # the greeting
+        self.command("qmp_capabilities")
+
+    def _read(self):
+        line = self._file.readline()
+        if not line:
+            raise TestFailure("QMP: QEMU closed the connection")
+        return self._json.loads(line)
+
+    def command(self, name, **arguments):
+        """Run a QMP command; return its "return" value (events in between are skipped)."""
+        self._file.write(self._json.dumps({"execute": name, "arguments": arguments}).encode() + b"\r\n")
+        self._file.flush()
+        while True:
+            reply = self._read()
+            if "error" in reply:
+                raise TestFailure(f"QMP {name}: {reply['error']}")
+            if "return" in reply:
+                return reply["return"]
+
+    def key(self, qcode, down):
+        """Press (down=True) or release a key of the PS/2 keyboard, by QEMU's qcode name."""
+        self.command("input-send-event",
+                     events=[{"type": "key", "data": {"down": down, "key": {"type": "qcode", "data": qcode}}}])
+
+    def close(self):
+        for closer in (self._file.close, self._sock.close):
+            try:
+                closer()
+            except OSError:
+                pass
