@@ -6,11 +6,14 @@
  * failed its trial boots a new set; `--status` shows the state.  The card is where stage 2
  * put it, /media/card, unless --card says otherwise.  Static: any image can ship it. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -92,11 +95,23 @@ static int show_status(const struct boot_state *st)
     return 0;
 }
 
+/* The card is mounted read-only while the OS runs (its FAT stays clean through a power
+ * cut): read-write only for the write, then read-only again.  A card some other program
+ * made writable stays so. */
 static int save(int dirfd, struct boot_state *st, const char *card)
 {
+    struct statvfs vfs;
+    bool was_read_only = fstatvfs(dirfd, &vfs) == 0 && (vfs.f_flag & ST_RDONLY);
+
+    if (was_read_only && mount(NULL, card, NULL, MS_REMOUNT | MS_NOATIME, NULL) < 0) {
+        fprintf(stderr, "%s: cannot make the card at %s writable (%s)\n", prog, card, strerror(errno));
+        return -errno;
+    }
     int r = state_save(dirfd, st);
     if (r < 0)
         fprintf(stderr, "%s: cannot write the boot state in %s/" STATE_DIR " (%s)\n", prog, card, strerror(-r));
+    if (was_read_only && mount(NULL, card, NULL, MS_REMOUNT | MS_RDONLY | MS_NOATIME, NULL) < 0)
+        fprintf(stderr, "%s: the card at %s stays writable (%s)\n", prog, card, strerror(errno));
     return r;
 }
 

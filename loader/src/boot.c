@@ -219,9 +219,16 @@ static int write_handoff(const struct config *config, const struct boot_source *
         .from = (char *)from,
         .overlay = (char *)overlay_url,
     };
-    struct initramfs_overlay overlay = { .tarball = BOOT_OVERLAY_FILE, .busybox = BOOT_BUSYBOX };
-    r = initramfs_write(BOOT_HANDOFF_FILE, has_initrd ? image_initrd : NULL, BOOT_STAGE2, &h, ram_image,
-                        overlay_url ? &overlay : NULL, modules, n_modules);
+    /* busybox: tar for the overlay, and the shell stage 2 starts when a required keydisk
+     * cannot be used. */
+    bool needs_busybox = overlay_url || cmdline_keydisk_required(config->keydisk, NULL);
+    struct initramfs_extras extras = {
+        .tarball = overlay_url ? BOOT_OVERLAY_FILE : NULL,
+        .busybox = needs_busybox ? BOOT_BUSYBOX : NULL,
+        .e2fsck = access(BOOT_E2FSCK, X_OK) == 0 ? BOOT_E2FSCK : NULL,
+    };
+    r = initramfs_write(BOOT_HANDOFF_FILE, has_initrd ? image_initrd : NULL, BOOT_STAGE2, &h, ram_image, &extras,
+                        modules, n_modules);
     if (r < 0)
         return reason_set(reason, size, r, "cannot write the hand-off initramfs (%s)", strerror(-r));
     return 0;

@@ -18,6 +18,8 @@
 /* hopboot.overlay=: the fetched tarball, and the static busybox stage 2 unpacks it with. */
 #define BOOT_OVERLAY_FILE BOOT_RUN_DIR "/overlay.tar.gz"
 #define BOOT_BUSYBOX "/bin/busybox"
+/* Debian's e2fsck-static, which the hand-off carries for stage 2 to check the keydisk. */
+#define BOOT_E2FSCK "/sbin/e2fsck.static"
 
 struct boot_source {
     int dirfd;              /* the card's root directory, -1 when there is no card */

@@ -2,7 +2,9 @@
 #include "card.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +93,23 @@ int card_mount(const char *spec, unsigned timeout_s, const char *mountpoint, cha
     *ret_device = TAKE_PTR(device);
     *ret_uuid = TAKE_PTR(uuid);
     return 0;
+}
+
+int card_is_dirty(const char *device)
+{
+    uint8_t sector[512];
+
+    _cleanup_close_ int fd = open(device, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = pread(fd, sector, sizeof(sector), 0);
+    if (n < 0)
+        return -errno;
+    if (n != (ssize_t)sizeof(sector) || sector[510] != 0x55 || sector[511] != 0xAA)
+        return -EMEDIUMTYPE;
+    /* FAT32 has no 16-bit FAT size (BPB_FATSz16 == 0) and keeps its state byte further on. */
+    bool fat32 = sector[0x16] == 0 && sector[0x17] == 0;
+    return (sector[fat32 ? 0x41 : 0x25] & 0x01) ? 1 : 0;
 }
 
 int card_check(const char *device, const char *mountpoint)

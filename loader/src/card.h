@@ -14,6 +14,12 @@
  * mounting the device SPEC named. */
 int card_mount(const char *spec, unsigned timeout_s, const char *mountpoint, char **ret_device, char **ret_uuid);
 
+/* Whether the FAT filesystem on DEVICE says it was not cleanly unmounted: Linux sets the
+ * dirty flag in the boot sector's state byte while it has the filesystem mounted
+ * read-write and clears it when it unmounts or remounts read-only.  Returns 1 dirty, 0
+ * clean, -EMEDIUMTYPE when DEVICE holds no FAT boot sector, -errno. */
+int card_is_dirty(const char *device);
+
 /* Make sure the card's filesystem is clean before anything writes to it: unmount it from
  * MOUNTPOINT, run fsck.fat -a (repairing what a power cut left: the dirty flag, lost
  * clusters, a half-written file's length) on DEVICE, and mount it read-only again.

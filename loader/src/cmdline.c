@@ -132,9 +132,38 @@ static bool usable_spec(const char *value)
     return value[value[0] == 'L' ? 6 : 5] != '\0';
 }
 
-static bool usable_keydisk(const char *value)
+static bool usable_keydisk_place(const char *value)
 {
     return *value && printable(value) && (!devices_is_spec(value) || usable_spec(value));
+}
+
+bool cmdline_keydisk_required(const char *keydisk, char **ret_place)
+{
+    size_t len = strlen(keydisk), suffix = strlen(CMDLINE_KEYDISK_REQUIRED);
+    bool required = len >= suffix && strcmp(keydisk + len - suffix, CMDLINE_KEYDISK_REQUIRED) == 0;
+    if (ret_place)
+        *ret_place = strndup(keydisk, required ? len - suffix : len);
+    return required;
+}
+
+/* hopboot.keydisk=: WHERE, WHERE,required or required (kd.img, required).  Sets *c's
+ * keydisk (with the suffix kept).  Returns 0, -EINVAL for a bad value, -ENOMEM. */
+static int set_keydisk(struct config *c, const char *value)
+{
+    _cleanup_free_ char *place = NULL, *whole = NULL;
+    bool required = strcmp(value, "required") == 0;
+
+    if (required)
+        place = strdup("kd.img");
+    else
+        required = cmdline_keydisk_required(value, &place);
+    if (!place)
+        return -ENOMEM;
+    if (!usable_keydisk_place(place) || (required && strcmp(place, "none") == 0))
+        return -EINVAL;
+    if (asprintf(&whole, "%s%s", place, required ? CMDLINE_KEYDISK_REQUIRED : "") < 0)
+        return -ENOMEM;
+    return set_string(&c->keydisk, whole);
 }
 
 /* What the kernel accepts as an interface name (dev_valid_name): 1 to 15 bytes, not "." or
@@ -252,12 +281,13 @@ static int parse_hopboot_key(struct config *c, const char *word, const char *key
         return usable_spec(value) ? set_string(&c->card, value)
                                   : BAD_VALUE("expected LABEL=NAME, UUID=UUID or /dev/NAME", "%s",
                                               c->card ? c->card : "the vfat partition holding syslinux.cfg");
-    else if (IS("keydisk"))
-        return usable_keydisk(value)
-                   ? set_string(&c->keydisk, value)
-                   : BAD_VALUE("expected a file on the card, LABEL=NAME, UUID=UUID, /dev/NAME or none", "%s",
-                               c->keydisk);
-    else if (IS("src"))
+    else if (IS("keydisk")) {
+        int r = set_keydisk(c, value);
+        return r != -EINVAL ? r
+                            : BAD_VALUE("expected a file on the card, LABEL=NAME, UUID=UUID, /dev/NAME or none, "
+                                        "optionally followed by ,required",
+                                        "%s", c->keydisk);
+    } else if (IS("src"))
         return *value && printable(value) ? set_string(&c->src, value)
                                           : BAD_VALUE("not a list of sources", "%s", c->src);
     else if (IS("netdev"))

@@ -17,10 +17,20 @@ enum verify_mode {
     VERIFY_SIGNED, /* NAME.img.minisig by a key built into the initramfs: authenticity */
 };
 
+/* hopboot.keydisk=WHERE,required ("required" alone: kd.img): a keydisk that cannot be used
+ * stops the boot in stage 2 with a rescue shell instead of running the OS on a tmpfs.  The
+ * config and the hand-off keep the suffix on the keydisk's value. */
+#define CMDLINE_KEYDISK_REQUIRED ",required"
+
+/* Whether KEYDISK (a config's or hand-off's keydisk value) ends in CMDLINE_KEYDISK_REQUIRED.
+ * With RET_PLACE, *ret_place gets the value without it (malloc'd; NULL when out of memory). */
+bool cmdline_keydisk_required(const char *keydisk, char **ret_place);
+
 struct config {
     char *name;            /* hopboot.name=  image name prefix */
     char *card;            /* hopboot.card=  LABEL=x, UUID=x or /dev/x; NULL: the vfat with syslinux.cfg */
-    char *keydisk;         /* hopboot.keydisk= path on the card, LABEL=, UUID= or "none" */
+    char *keydisk;         /* hopboot.keydisk= path on the card, LABEL=, UUID= or "none", with
+                            * CMDLINE_KEYDISK_REQUIRED at the end when it must be used */
     char *src;             /* hopboot.src= comma-separated sources: "card" and URLs; default "card" */
     char *netdev;          /* hopboot.netdev= interface for network sources; NULL: the first with a link */
     char *ca;              /* hopboot.ca= more CA certificates for https: a path on the card, or

@@ -15,6 +15,8 @@
 /* hopboot.overlay=: the fetched tarball, and the static busybox whose tar unpacks it. */
 #define HANDOFF_OVERLAY_PATH "hopboot/overlay.tar.gz"
 #define HANDOFF_BUSYBOX_PATH "hopboot/busybox"
+/* The static e2fsck that checks the keydisk before stage 2 mounts it, when stage 1 has one. */
+#define HANDOFF_E2FSCK_PATH "hopboot/e2fsck"
 #define HANDOFF_MAX_SIZE 65536
 #define HANDOFF_MAX_MODULES 128
 

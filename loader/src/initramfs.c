@@ -54,7 +54,7 @@ static int add_modules(struct cpio *c, char *const *paths, size_t n, char ***nam
 }
 
 static int write_archive(int fd, const char *stage2, const struct handoff *h, const char *ram_image,
-                         const struct initramfs_overlay *overlay, char *const *module_paths, size_t n_modules)
+                         const struct initramfs_extras *extras, char *const *module_paths, size_t n_modules)
 {
     struct cpio c;
     struct handoff with_modules = *h;
@@ -73,10 +73,12 @@ static int write_archive(int fd, const char *stage2, const struct handoff *h, co
         r = cpio_add_directory(&c, "hopboot", 0755);
     if (r >= 0 && ram_image)
         r = add_path_file(&c, HANDOFF_IMAGE_PATH, 0444, ram_image);
-    if (r >= 0 && overlay)
-        r = add_path_file(&c, HANDOFF_OVERLAY_PATH, 0400, overlay->tarball);
-    if (r >= 0 && overlay)
-        r = add_path_file(&c, HANDOFF_BUSYBOX_PATH, 0755, overlay->busybox);
+    if (r >= 0 && extras->tarball)
+        r = add_path_file(&c, HANDOFF_OVERLAY_PATH, 0400, extras->tarball);
+    if (r >= 0 && extras->busybox)
+        r = add_path_file(&c, HANDOFF_BUSYBOX_PATH, 0755, extras->busybox);
+    if (r >= 0 && extras->e2fsck)
+        r = add_path_file(&c, HANDOFF_E2FSCK_PATH, 0755, extras->e2fsck);
     if (r >= 0)
         r = add_modules(&c, module_paths, n_modules, &with_modules.modules, &with_modules.n_modules);
     names = with_modules.modules;
@@ -88,7 +90,7 @@ static int write_archive(int fd, const char *stage2, const struct handoff *h, co
 }
 
 int initramfs_write(const char *out_path, const char *image_initrd, const char *stage2, const struct handoff *h,
-                    const char *ram_image, const struct initramfs_overlay *overlay, char *const *module_paths,
+                    const char *ram_image, const struct initramfs_extras *extras, char *const *module_paths,
                     size_t n_modules)
 {
     _cleanup_close_ int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -99,5 +101,5 @@ int initramfs_write(const char *out_path, const char *image_initrd, const char *
         if (r < 0)
             return r;
     }
-    return write_archive(fd, stage2, h, ram_image, overlay, module_paths, n_modules);
+    return write_archive(fd, stage2, h, ram_image, extras, module_paths, n_modules);
 }

@@ -111,10 +111,16 @@ static void load_trusted_keys(struct run *run)
         log_info("hopboot.verify=signed: %zu trusted key%s", run->trust.n_keys, run->trust.n_keys == 1 ? "" : "s");
 }
 
-/* Trial boots write to the card: make sure first that its filesystem is clean.  A card a
- * power cut left dirty is repaired; one fsck.fat cannot repair still boots, read-only. */
+/* Trial boots write to the card: make sure first that its filesystem is clean.  The OS
+ * keeps the card read-only, so a clean dirty flag means nothing is left half-written and
+ * fsck.fat (about half a second under TCG) is skipped.  A card a power cut left dirty is
+ * repaired; one fsck.fat cannot repair still boots, read-only. */
 static void check_card(struct run *run)
 {
+    if (card_is_dirty(run->card_device) == 0) {
+        run->card_writable = true;
+        return;
+    }
     int r = card_check(run->card_device, BOOT_CARD_DIR);
     if (r == 1)
         log_warning("card %s was not cleanly unmounted: fsck.fat repaired it", run->card_device);

@@ -59,11 +59,12 @@ int mount_early(void)
     return r;
 }
 
-/* Bind FILE_FD to a free loop device; returns the open loop fd, or -errno. */
-static int loop_attach(int file_fd, bool read_only, char *ret_path, size_t size)
+int mount_loop_attach(int file_fd, uint64_t offset, uint64_t size_limit, bool read_only, char *ret_path, size_t size)
 {
     struct loop_config config = {
         .fd = (unsigned)file_fd,
+        .info.lo_offset = offset,
+        .info.lo_sizelimit = size_limit,
         .info.lo_flags = LO_FLAGS_AUTOCLEAR | (read_only ? LO_FLAGS_READ_ONLY : 0),
     };
 
@@ -120,7 +121,7 @@ int mount_image(const char *file, const char *target, bool read_only, char **ret
         return -errno;
     /* Hold the loop fd until the mount took its own reference; closing it then lets
      * autoclear detach the device when the filesystem is unmounted (or never mounted). */
-    _cleanup_close_ int loop_fd = loop_attach(file_fd, read_only, loop_path, sizeof(loop_path));
+    _cleanup_close_ int loop_fd = mount_loop_attach(file_fd, 0, 0, read_only, loop_path, sizeof(loop_path));
     if (loop_fd < 0)
         return loop_fd;
     return mount_device(loop_path, target, read_only ? MS_RDONLY : 0, ret_fstype);

@@ -3,10 +3,18 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /* Mount proc, sysfs, devtmpfs and a tmpfs on /run (already mounted is fine).
  * Returns 0 or the first -errno. */
 int mount_early(void);
+
+/* Bind FILE_FD (a file or a block device) to a free loop device, from byte OFFSET and at
+ * most SIZE_LIMIT bytes (0: to the end), read-only when READ_ONLY, with autoclear: the
+ * device goes away with its last user.  Writes the device path into RET_PATH (SIZE bytes).
+ * Returns the open loop fd (close it once a user holds the device) or -errno. */
+int mount_loop_attach(int file_fd, uint64_t offset, uint64_t size_limit, bool read_only, char *ret_path, size_t size);
 
 /* Attach FILE to a free loop device (read-only when READ_ONLY: the kernel then refuses
  * every write, including a journal replay) with autoclear, so the device goes away with

@@ -3,13 +3,17 @@
 
 Card: Demo-1.0.0 and Demo-1.1.0 with a fresh keydisk, no demo.poweroff (the
 demo stays up with a shell).  Boot 1 writes a random token to
-/etc/hopboot-persist and powers off.  Boot 2 of the same card reads the token
-back, checks the sha1 of /media/card/Demo-1.1.0.img and shuts down the clean way
-(busybox poweroff: the demo's init runs umount -a -r).  On the host, the image
-on the card still has its old sha1 and holds no /etc/hopboot-persist, while
-kd.img holds the token and is a clean ext4 (e2fsck -fn passes, state clean, no
-journal to replay): stage 2 made the keydisk visible at /media/keydisk so the
-OS's shutdown could remount it read-only.
+/etc/hopboot-persist and powers off with poweroff -f, unmounting nothing (a power
+cut, as far as the keydisk knows).  Boot 2 of the same card says that e2fsck
+repaired the keydisk (and /run/hopboot/status says keydisk_state=repaired, the
+card read-only), reads the token back, finds the card read-only at /media/card,
+checks the sha1 of /media/card/Demo-1.1.0.img and shuts down the way busybox
+systems do (the demo's init runs umount -a -r and knows nothing of hopboot).  On the
+host, the image on the card still has its old sha1 and holds no
+/etc/hopboot-persist, the card's FAT dirty flag is clear (fsck.fat -n finds
+nothing), and kd.img holds the token and is a clean ext4 (e2fsck -fn passes, state
+clean, no journal to replay): stage 2's keeper made umount -r remount the keydisk
+read-only.
 """
 
 import secrets
@@ -40,6 +44,10 @@ def main(ctx):
 
     with ctx.boot(card, log="boot2") as q:
         qemuboot.expect_demo_boot(q, "1.1.0", poweroff=False)
+        q.assert_seen(r"hopboot-stage2: keydisk kd\.img was not cleanly unmounted: e2fsck repaired it\s")
+        shell_run(q, "grep -c -e '^keydisk_state=repaired$' -e '^upper=keydisk$' -e '^card=read-only$' "
+                     "/run/hopboot/status", "3", PROMPT)
+        shell_run(q, "touch /media/card/x 2>&1 | grep -c 'Read-only file system'", "1", PROMPT)
         shell_run(q, f"cat {PERSIST}", token, PROMPT)
         shell_run(q, "sha1sum /media/card/Demo-1.1.0.img", rf"{digest}  /media/card/Demo-1\.1\.0\.img", PROMPT)
         shell_run(q, "grep -c ' /media/keydisk ext4 rw' /proc/mounts", "1", PROMPT)
@@ -55,7 +63,18 @@ def main(ctx):
     if token.encode() not in keydisk.read_bytes():
         raise TestFailure(f"token {token} not found in the card's kd.img")
     check_clean_ext4(keydisk)
-    qemuboot.note("image unchanged, token lives in kd.img, kd.img is clean")
+    check_clean_card(card, ctx.workdir)
+    qemuboot.note("image unchanged, token lives in kd.img, kd.img and the card are clean")
+
+
+def check_clean_card(card, workdir):
+    """The card's FAT after a normal shutdown: dirty flag clear, nothing for fsck.fat."""
+    partition = workdir / "partition.img"
+    qemuboot.run_tool(["dd", f"if={card}", f"of={partition}", "bs=1M", f"skip={qemuboot.PARTITION_OFFSET >> 20}",
+                       "status=none"])
+    report = qemuboot.run_tool(["fsck.fat", "-n", partition])
+    if "Dirty bit" in report or "dirty" in report.lower():
+        raise TestFailure(f"the card was left dirty:\n{report}")
 
 
 def check_clean_ext4(image):

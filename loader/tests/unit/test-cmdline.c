@@ -239,7 +239,13 @@ static void test_every_key_malformed(void)
         { "hopboot.card=/dev/", "hopboot.card=/dev/: expected LABEL=NAME, UUID=UUID or /dev/NAME, using the vfat "
                                 "partition holding syslinux.cfg" },
         { "hopboot.keydisk=UUID=", "hopboot.keydisk=UUID=: expected a file on the card, LABEL=NAME, UUID=UUID, "
-                                   "/dev/NAME or none, using kd.img" },
+                                   "/dev/NAME or none, optionally followed by ,required, using kd.img" },
+        { "hopboot.keydisk=none,required", "hopboot.keydisk=none,required: expected a file on the card, "
+                                           "LABEL=NAME, UUID=UUID, /dev/NAME or none, optionally followed by "
+                                           ",required, using kd.img" },
+        { "hopboot.keydisk=,required", "hopboot.keydisk=,required: expected a file on the card, LABEL=NAME, "
+                                       "UUID=UUID, /dev/NAME or none, optionally followed by ,required, using "
+                                       "kd.img" },
         { "hopboot.keydisk=", "hopboot.keydisk=: missing value, using kd.img" },
         { "hopboot.src=", "hopboot.src=: missing value, using card" },
         { "hopboot.netdev=eth0/1", "hopboot.netdev=eth0/1: not an interface name, using the first interface with a "
@@ -345,6 +351,25 @@ static void test_every_key_malformed(void)
     CHECK_STREQ(c.card, "/dev/sda1");
     CHECK_STREQ(c.keydisk, "LABEL=KD");
     CHECK_STREQ(c.name, "My OS");
+    config_done(&c);
+
+    /* A required keydisk keeps the suffix, which stage 2 reads back; "required" alone is kd.img. */
+    char *place = NULL;
+    CHECK_EQ_INT(cmdline_parse("hopboot.keydisk=required", "Demo", &c), 0);
+    CHECK_EQ_INT(c.n_warnings, 0);
+    CHECK_STREQ(c.keydisk, "kd.img,required");
+    CHECK(cmdline_keydisk_required(c.keydisk, &place));
+    CHECK_STREQ(place, "kd.img");
+    free(place);
+    config_done(&c);
+    CHECK_EQ_INT(cmdline_parse("hopboot.keydisk=LABEL=KD,required", "Demo", &c), 0);
+    CHECK_STREQ(c.keydisk, "LABEL=KD,required");
+    CHECK(!cmdline_keydisk_required("LABEL=KD", &place));
+    CHECK_STREQ(place, "LABEL=KD");
+    free(place);
+    CHECK(cmdline_keydisk_required(",required", &place)); /* the suffix alone names nothing... */
+    CHECK_STREQ(place, "");                                /* ...which set_keydisk refuses */
+    free(place);
     config_done(&c);
 }
 
