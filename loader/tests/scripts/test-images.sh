@@ -41,6 +41,11 @@ expect 2 'version' "$images/mkimg" --rootfs "$root" --name Demo --version '' -o 
 for bad in 'a b' a/b -x; do
     expect 1 'name' "$images/mkimg" --rootfs "$root" --name "$bad" --version 1.0.0 -o "$work/out1"
 done
+expect 2 'compressor' "$images/mkimg" --rootfs "$root" --name Tiny --version 0.4.10 -o "$work/out1" --comp bzip2
+expect 2 'squashfs' "$images/mkimg" --rootfs "$root" --name Tiny --version 0.4.10 -o "$work/out1" --comp lz4 --fs ext4
+expect 0 '' "$images/mkimg" --rootfs "$root" --name Tiny --version 0.4.10 -o "$work/lz4" --comp lz4
+check
+unsquashfs -s "$work/lz4/Tiny-0.4.10.img" | grep -q '^Compression lz4$' || fail "mkimg --comp lz4 did not make an lz4 squashfs"
 expect 0 '' "$images/mkimg" --rootfs "$root" --name Tiny --version 0.4.10 -o "$work/out1"
 check
 (cd "$work/out1" && sha1sum --quiet -c Tiny-0.4.10.img.sha1) || fail "mkimg wrote a .sha1 that does not check"
