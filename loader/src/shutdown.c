@@ -174,17 +174,30 @@ static size_t unmount_pass(bool *changed)
     return left;
 }
 
-/* What will not come off is at least made read-only: synced, journals closed. */
-static void remount_rest_read_only(void)
+/* What will not come off in order (the overlay at /oldroot holds the image, whose loop
+ * device holds the card's mount, which sits below /oldroot/run on the overlay: a cycle)
+ * is made read-only first (synced, journals closed), then detached outermost first: the
+ * detached tree is released as a whole, overlay, image, loop devices, card.  Their mount
+ * points go into NAMES (SIZE bytes), for the log. */
+static void detach_rest(char *names, size_t size)
 {
     _cleanup_strv_free_ char **points = NULL;
-    size_t n = 0;
+    size_t n = 0, used = 0;
 
+    names[0] = '\0';
     if (read_mounts(&points, &n) < 0)
         return;
-    for (size_t i = n; i-- > 0;)
+    for (size_t i = n; i-- > 0;) {
+        if (keep_mounted(points[i]))
+            continue;
+        (void)mount(NULL, points[i], NULL, MS_REMOUNT | MS_RDONLY, NULL);
+        int k = snprintf(names + used, size - used, "%s%s", used ? " " : "", points[i]);
+        if (k > 0 && (size_t)k < size - used)
+            used += (size_t)k;
+    }
+    for (size_t i = 0; i < n; i++)
         if (!keep_mounted(points[i]))
-            (void)mount(NULL, points[i], NULL, MS_REMOUNT | MS_RDONLY, NULL);
+            (void)umount2(points[i], MNT_DETACH); /* EINVAL: gone with its parent */
 }
 
 static int reboot_command(const char *verb)
@@ -213,9 +226,11 @@ int shutdown_main(int argc, char **argv)
             break;
     }
     if (left > 0) {
-        remount_rest_read_only();
-        log_warning("%zu filesystem%s stayed mounted and were made read-only; %s", left, left == 1 ? "" : "s",
-                    verb);
+        char names[256];
+        detach_rest(names, sizeof(names));
+        log_info("the root, the keydisk, the image and the card are unmounted (busy, so made read-only and "
+                 "detached: %s); %s",
+                 names, verb);
     } else
         log_info("the root, the keydisk, the image and the card are unmounted; %s", verb);
     sync();

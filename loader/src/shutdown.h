@@ -10,10 +10,11 @@
  *
  * Inits without that protocol (busybox init, sysvinit, OpenRC) end with "umount -a -r" or
  * the like, which unmounts the keydisk's visible mount without closing the filesystem the
- * overlay still uses.  For them stage 2 leaves a keeper: a sleeping process whose working
- * directory is the keydisk's own mount, so that unmounting it fails and "umount -r"
- * remounts it read-only instead (journal closed, clean).  It exits on SIGTERM, so
- * systemd's and busybox's final kill round end it; Debian's sendsigs spares it
+ * overlay still uses.  For them (not for systemd) stage 2 leaves a keeper: a sleeping
+ * process whose working directory is the keydisk's visible mount, so that unmounting it
+ * fails and "umount -r" remounts it read-only instead (journal closed, clean).  The visible
+ * mount, because Debian's umountfs leaves alone every mount listed before /.  It exits on
+ * SIGTERM, so busybox's final kill round ends it; Debian's sendsigs spares it
  * (/run/sendsigs.omit.d) so that umountfs, which runs after it, finds it. */
 #pragma once
 
@@ -25,7 +26,8 @@
 #define SHUTDOWN_KEEPER_NAME "hopboot-keydisk"
 
 /* Leave this program (/proc/self/exe) at SHUTDOWN_PROGRAM with the directories systemd's
- * pivot needs, and, with KEYDISK_DIR (the keydisk's mount; NULL: none), start the keeper.
+ * pivot needs, and, with KEYDISK_DIR (the keydisk's visible mount; NULL: none), start the
+ * keeper there.
  * Returns 0 or -errno.  Does not log. */
 int shutdown_install(const char *keydisk_dir);
 
@@ -33,7 +35,7 @@ int shutdown_install(const char *keydisk_dir);
 bool shutdown_is_invoked(const char *argv0);
 
 /* The exitrd program, PID 1 after systemd's pivot: unmount everything but the API
- * filesystems (deepest first, until nothing more comes off; what stays is remounted
- * read-only), then do ARGV[1] (poweroff, reboot, halt, kexec; default poweroff).  Logs one
+ * filesystems (deepest first, until nothing more comes off; what stays is made read-only
+ * and detached), then do ARGV[1] (poweroff, reboot, halt, kexec; default poweroff).  Logs one
  * line of what it did.  Never returns as PID 1. */
 int shutdown_main(int argc, char **argv);

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -385,6 +386,37 @@ static void write_status(const struct handoff *h, const struct keydisk_outcome *
         log_warning("cannot write " STATUS_FILE " (%s)", strerror(errno));
 }
 
+/* Whether INIT (a path in the OS's root at ROOT_DIR) is systemd, following its symlinks
+ * inside that root (Debian: /sbin/init -> /lib/systemd/systemd). */
+static bool init_is_systemd(const char *init)
+{
+    char path[PATH_MAX], target[PATH_MAX];
+
+    snprintf(path, sizeof(path), "%s", init);
+    for (int hop = 0; hop < 16; hop++) {
+        char full[PATH_MAX + sizeof(ROOT_DIR)];
+        if (snprintf(full, sizeof(full), ROOT_DIR "%s", path) >= (int)sizeof(full))
+            return false;
+        ssize_t n = readlink(full, target, sizeof(target) - 1);
+        if (n < 0)
+            break;
+        target[n] = '\0';
+        if (target[0] == '/')
+            snprintf(path, sizeof(path), "%s", target);
+        else {
+            char dir[PATH_MAX];
+            snprintf(dir, sizeof(dir), "%s", path);
+            char *slash = strrchr(dir, '/');
+            if (slash)
+                *slash = '\0';
+            if (snprintf(path, sizeof(path), "%s/%s", dir, target) >= (int)sizeof(path))
+                return false;
+        }
+    }
+    const char *base = strrchr(path, '/');
+    return strcmp(base ? base + 1 : path, "systemd") == 0;
+}
+
 /* hopboot.keydisk=WHERE,required: the OS must not run without its keydisk.  A shell on the
  * console (busybox, which stage 1 put in the hand-off for this) to look and repair with;
  * leaving it reboots. */
@@ -408,7 +440,7 @@ static void keydisk_rescue(const struct handoff *h, const char *place, const str
         pause();
 }
 
-static void build_root(const struct handoff *h)
+static void build_root(const struct handoff *h, const char *init)
 {
     _cleanup_free_ char *image = NULL, *card = NULL, *place = NULL;
     struct keydisk_outcome keydisk = { .state = "none", .checked = "not checked" };
@@ -455,7 +487,11 @@ static void build_root(const struct handoff *h)
     if (keydisk.persistent && (r = show_in_root(KEYDISK_DIR, KEYDISK_VISIBLE)) < 0)
         log_warning("the keydisk is not visible at " KEYDISK_VISIBLE " in the OS (%s)", strerror(-r));
     write_status(h, &keydisk);
-    r = shutdown_install(keydisk.persistent ? KEYDISK_DIR : NULL);
+    /* systemd hands its shutdown to /run/initramfs/shutdown; any other init gets the keeper
+     * on the keydisk's visible mount, which its umount -a -r (and Debian's umountfs, which
+     * spares the mounts listed before /) then finds busy and remounts read-only. */
+    bool keeper = keydisk.persistent && !init_is_systemd(init);
+    r = shutdown_install(keeper ? ROOT_DIR KEYDISK_VISIBLE : NULL);
     if (r < 0)
         log_warning("cannot leave the shutdown program at " SHUTDOWN_PROGRAM " (%s): the OS's shutdown may leave "
                     "the keydisk and the card unclean",
@@ -489,8 +525,8 @@ int main(int argc, char **argv)
         fail("the image", "the hand-off file /" HANDOFF_PATH " is unreadable (%s)", strerror(-r));
 
     load_modules(&h);
-    build_root(&h);
     const char *init = init_path();
+    build_root(&h, init);
     argv[0] = (char *)init;
     r = switchroot(ROOT_DIR, init, argv);
     fail(h.label, "cannot start the OS's init (%s)", strerror(-r));
