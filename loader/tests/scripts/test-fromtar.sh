@@ -12,20 +12,8 @@ mkimg=$repo/images/mkimg
 demo=$build/demo/rootfs-1.1.0
 work=$(mktemp -d /tmp/test-fromtar-XXXXXX)
 trap 'rm -rf "$work"' EXIT
-failures=0
-checks=0
-
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-
-# expect STATUS PATTERN CMD...: CMD exits with STATUS and its output matches PATTERN.
-expect() {
-	local status=$1 pattern=$2 got=0
-	shift 2
-	checks=$((checks + 1))
-	"$@" >"$work/out" 2>"$work/err" || got=$?
-	[ "$got" -eq "$status" ] || fail "$* exited $got, expected $status: $(head -c 300 "$work/err")"
-	grep -qE -- "$pattern" "$work/err" "$work/out" || fail "$*: no '$pattern' in: $(head -c 300 "$work/err" "$work/out")"
-}
+# shellcheck source-path=SCRIPTDIR source=expect.sh
+source "$(dirname "${BASH_SOURCE[0]}")/expect.sh"
 
 [ -d "$demo/boot" ] || { echo "FAIL: no demo root at $demo (build first)" >&2; exit 1; }
 tar -C "$demo" -czf "$work/Demo-1.1.0-rootfs.tar.gz" .

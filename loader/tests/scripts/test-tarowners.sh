@@ -19,21 +19,9 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 mkimg=$repo/images/mkimg
 work=$(mktemp -d /tmp/test-tarowners-XXXXXX)
 trap 'rm -rf "$work"' EXIT
-failures=0
-checks=0
 NEWEST=1700000100
-
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-
-# expect STATUS PATTERN CMD...: CMD exits with STATUS and its output matches PATTERN.
-expect() {
-	local status=$1 pattern=$2 got=0
-	shift 2
-	checks=$((checks + 1))
-	"$@" >"$work/out" 2>"$work/err" || got=$?
-	[ "$got" -eq "$status" ] || fail "$* exited $got, expected $status: $(head -c 300 "$work/err")"
-	grep -qE -- "$pattern" "$work/err" "$work/out" || fail "$*: no '$pattern' in: $(head -c 300 "$work/err" "$work/out")"
-}
+# shellcheck source-path=SCRIPTDIR source=expect.sh
+source "$(dirname "${BASH_SOURCE[0]}")/expect.sh"
 
 for tool in unsquashfs rdsquashfs tar2sqfs python3; do
 	command -v "$tool" >/dev/null || { echo "FAIL: $tool not found (ci/deps installs it)" >&2; exit 1; }
