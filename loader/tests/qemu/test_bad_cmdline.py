@@ -25,7 +25,7 @@ BAD_WORDS = [
     ("hopboot.card=LABEL=", f"hopboot.card=LABEL=: expected LABEL=NAME, UUID=UUID or /dev/NAME, using {CARD_AUTO}"),
     ("hopboot.card=sda1", f"hopboot.card=sda1: expected LABEL=NAME, UUID=UUID or /dev/NAME, using {CARD_AUTO}"),
     ("hopboot.keydisk=UUID=", "hopboot.keydisk=UUID=: expected a file on the card, LABEL=NAME, UUID=UUID, "
-                              "/dev/NAME or none, using kd.img"),
+                              "/dev/NAME or none, optionally followed by ,required, using kd.img"),
     ("hopboot.src=gopher://10.0.2.2/", None),     # checked by main.c, see SRC_LINE
     ("hopboot.netdev=eth0/1", "hopboot.netdev=eth0/1: not an interface name, using the first interface with a link"),
     ("hopboot.ca=", "hopboot.ca=: missing value, using no extra certificates"),
