@@ -4,12 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bzimage.h"
@@ -63,32 +61,11 @@ int boot_verify_card(const struct boot_source *src, struct image *image, const s
     return image_accept_digest(image, actual, expected, sums_file, reason, size);
 }
 
-/* Resolve RELATIVE ("boot/vmlinuz") inside the mounted image, symlinks included, as the
- * image's own root would: an absolute link such as /boot/vmlinuz -> /boot/vmlinuz-6.1
- * must not reach into the loader's root.  Writes the real path (under BOOT_IMAGE_DIR)
- * into RET.  Returns 0 or -errno. */
+/* RELATIVE ("boot/vmlinuz") resolved inside the mounted image, as its own root would
+ * (fileio_resolve_in_root), into RET (under BOOT_IMAGE_DIR).  Returns 0 or -errno. */
 static int image_path(const char *relative, char *ret, size_t size)
 {
-    struct open_how how = {
-        .flags = O_RDONLY | O_CLOEXEC,
-        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-    };
-    char link[64];
-
-    _cleanup_close_ int root = open(BOOT_IMAGE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (root < 0)
-        return -errno;
-    _cleanup_close_ int fd = (int)syscall(SYS_openat2, root, relative, &how, sizeof(how));
-    if (fd < 0)
-        return -errno;
-    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-    ssize_t len = readlink(link, ret, size - 1);
-    if (len < 0)
-        return -errno;
-    if ((size_t)len >= size - 1)
-        return -ENAMETOOLONG;
-    ret[len] = '\0';
-    return 0;
+    return fileio_resolve_in_root(BOOT_IMAGE_DIR, relative, ret, size);
 }
 
 /* The image's kernel into RET, or -ENOENT. */

@@ -3,9 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -117,5 +120,29 @@ int fileio_strv_push(char ***v, size_t *n, const char *s)
     grown[*n + 1] = NULL;
     *v = grown;
     (*n)++;
+    return 0;
+}
+
+int fileio_resolve_in_root(const char *root_dir, const char *relative, char *ret, size_t size)
+{
+    struct open_how how = {
+        .flags = O_RDONLY | O_CLOEXEC,
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    char link[64];
+
+    _cleanup_close_ int root = open(root_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        return -errno;
+    _cleanup_close_ int fd = (int)syscall(SYS_openat2, root, relative, &how, sizeof(how));
+    if (fd < 0)
+        return -errno;
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    ssize_t len = readlink(link, ret, size - 1);
+    if (len < 0)
+        return -errno;
+    if ((size_t)len >= size - 1)
+        return -ENAMETOOLONG;
+    ret[len] = '\0';
     return 0;
 }

@@ -23,3 +23,9 @@ int fileio_copy(int src_fd, int dst_fd, uint64_t len);
 /* Append a copy of S to the NULL-terminated array *V of *N strings.  Returns 0 or -ENOMEM;
  * on failure *V is unchanged. */
 int fileio_strv_push(char ***v, size_t *n, const char *s);
+
+/* Resolve RELATIVE ("boot/vmlinuz") inside the tree at ROOT_DIR, symlinks included, as that
+ * tree's own root would (openat2 RESOLVE_IN_ROOT): an absolute link such as /sbin/init ->
+ * /lib/systemd/systemd must not reach outside it.  Writes the real path (starting with
+ * ROOT_DIR) into RET (SIZE bytes).  Returns 0 or -errno (-ENAMETOOLONG when RET is short). */
+int fileio_resolve_in_root(const char *root_dir, const char *relative, char *ret, size_t size);

@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -390,29 +389,10 @@ static void write_status(const struct handoff *h, const struct keydisk_outcome *
  * inside that root (Debian: /sbin/init -> /lib/systemd/systemd). */
 static bool init_is_systemd(const char *init)
 {
-    char path[PATH_MAX], target[PATH_MAX];
+    char path[PATH_MAX];
 
-    snprintf(path, sizeof(path), "%s", init);
-    for (int hop = 0; hop < 16; hop++) {
-        char full[PATH_MAX + sizeof(ROOT_DIR)];
-        if (snprintf(full, sizeof(full), ROOT_DIR "%s", path) >= (int)sizeof(full))
-            return false;
-        ssize_t n = readlink(full, target, sizeof(target) - 1);
-        if (n < 0)
-            break;
-        target[n] = '\0';
-        if (target[0] == '/')
-            snprintf(path, sizeof(path), "%s", target);
-        else {
-            char dir[PATH_MAX];
-            snprintf(dir, sizeof(dir), "%s", path);
-            char *slash = strrchr(dir, '/');
-            if (slash)
-                *slash = '\0';
-            if (snprintf(path, sizeof(path), "%s/%s", dir, target) >= (int)sizeof(path))
-                return false;
-        }
-    }
+    if (fileio_resolve_in_root(ROOT_DIR, init, path, sizeof(path)) < 0)
+        return false;
     const char *base = strrchr(path, '/');
     return strcmp(base ? base + 1 : path, "systemd") == 0;
 }
