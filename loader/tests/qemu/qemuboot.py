@@ -144,12 +144,14 @@ class Qemu:
     expect() gives up early when a `give_up_on` regex appears after its
     cursor before what it waits for.  net=True gives the guest QEMU user
     networking on a virtio-net NIC (host 127.0.0.1 is 10.0.2.2 to the guest)
-    instead of no network.
+    instead of no network.  A guest reboot ends QEMU (-no-reboot), so that each
+    boot of a test is its own run; reboot=True lets the machine reboot in place
+    (one run, one console, several boots), as the demo tour does.
     """
 
     def __init__(self, log_path, *, card=None, kernel=None, initrd=None, append=None,
                  hard_timeout=DEFAULT_HARD_TIMEOUT, memory=1024, extra_args=(), name=None,
-                 give_up_on=(), net=False):
+                 give_up_on=(), net=False, reboot=False):
         if (card is None) == (kernel is None):
             raise ValueError("give exactly one of card= and kernel=")
         self.log_path = Path(log_path)
@@ -163,6 +165,7 @@ class Qemu:
         self.memory = memory
         self.extra_args = list(extra_args)
         self.net = net
+        self.reboot = reboot
         self.give_up_on = [_compile(regex) for regex in give_up_on]
         self._proc = None
         self._log = None
@@ -182,7 +185,8 @@ class Qemu:
 
     def command(self):
         argv = [QEMU, "-accel", "tcg", "-m", str(self.memory),
-                "-display", "none", "-no-reboot", *(NET_USER if self.net else NET_NONE),
+                "-display", "none", *(() if self.reboot else ("-no-reboot",)),
+                *(NET_USER if self.net else NET_NONE),
                 "-monitor", "none",
                 "-chardev", "stdio,id=s0,signal=off", "-serial", "chardev:s0"]
         if self.card is not None:
@@ -784,12 +788,13 @@ class Context:
         return out
 
     def boot(self, card, *, log="boot", hard_timeout=BOOT_HARD_TIMEOUT, give_up_on=GIVE_UP_ON,
-             net=False, extra_args=()):
+             net=False, extra_args=(), reboot=False):
         """A Qemu (context manager) booting `card`, console logged to workdir/LOG.log.
 
-        extra_args: more QEMU arguments, e.g. another disk for a block source."""
+        extra_args: more QEMU arguments, e.g. another disk for a block source.
+        reboot: the guest's reboots restart it in place instead of ending QEMU."""
         return Qemu(self.workdir / f"{log}.log", card=card, hard_timeout=hard_timeout, name=log,
-                    give_up_on=give_up_on, net=net, extra_args=extra_args)
+                    give_up_on=give_up_on, net=net, extra_args=extra_args, reboot=reboot)
 
 
 def _on_signal(signum, frame):
