@@ -562,6 +562,13 @@ int status_main(int argc, char **argv)
         }
     }
 
+    /* As netsource_boot: network sources fail closed under a mode stronger than sha1. */
+    if (rep.network && rep.config.verify != VERIFY_SHA1) {
+        log_error("%s: the loader would not use it: network sources cannot check images under hopboot.verify=%s yet",
+                  rep.source, cmdline_verify_name(rep.config.verify));
+        config_done(&rep.config);
+        return 1;
+    }
     struct trust trust = { .mode = rep.config.verify, .name = rep.config.name };
     if (trust.mode == VERIFY_SIGNED) {
         if (!keys_dir) {

@@ -11,7 +11,7 @@ One card, no demo.poweroff (the demo OS stays up with its shell), six boots:
   host    mdel Demo-1.1.0.img + .sha1 from the card.
   boot 3  the only candidate is Demo-1.0.0.img, which boots.  A second IDE disk
           (ext4 labelled UPGRADE: sda and sdb may swap from boot to boot) holds
-          Demo-1.2.0 (+ .sha1, made by demo-rootfs + mkimg); the OS mounts it,
+          Demo-1.2.0 (+ .sha1); the OS mounts it,
           remounts /media/card read-write, copies both there, syncs and reboots
           (reboot -f).
   boot 4  "Demo-1.2.0.img: trial boot 1 of 3"; Demo-1.2.0 boots and its OS
@@ -46,7 +46,7 @@ def check_card(card, present, absent):
 
 def main(ctx):
     images = ctx.stage_demo("1.0.0", "1.1.0")
-    upgrade = ctx.custom_demo("1.2.0", lambda root: None)
+    upgrade = ctx.stage_demo("1.2.0")["1.2.0"]
     disk = qemuboot.make_ext4_disk(ctx.workdir / "upgrade.img", [upgrade, f"{upgrade}.sha1"], label="UPGRADE",
                                    log=ctx.tool_log)
     card = ctx.make_card([images["1.0.0"]], append="", size=128)

@@ -190,6 +190,11 @@ def test_errors(root):
     check(rc == 2 and "Usage: hopboot status" in err, "unknown option: usage, exit 2", f"rc={rc} {err}")
     rc, text, err = status("http://127.0.0.1:9/${mac}/")
     check(rc == 2 and "expand the ${...} templates first" in err, "template URL refused", f"rc={rc} {err}")
+    for mode in ("sha256", "signed"):
+        rc, text, err = status("--verify", mode, "http://127.0.0.1:9/")
+        check(rc == 1 and err == f"hopboot: http://127.0.0.1:9/: the loader would not use it: network sources "
+              f"cannot check images under hopboot.verify={mode} yet\n",
+              f"--verify {mode} on a server: exit 1, one line, nothing fetched", f"rc={rc} {err}")
     rc, text, err = status("http://127.0.0.1:9/")
     check(rc == 2 and err.startswith("hopboot: http://127.0.0.1:9/: "), "dead server: exit 2, one line",
           f"rc={rc} {err}")
