@@ -38,10 +38,13 @@ static int load_tools(const char *kernel, const char *initrd, const char *cmdlin
     return process_run(KEXEC_TOOLS_PATH, argv, false); /* its own errors are worth seeing */
 }
 
+/* Fall back only when the in-kernel loader cannot do the job: it is not built (ENOSYS), or
+ * it does not take this kernel's format (ENOEXEC: e.g. a bzImage that is not relocatable;
+ * EOPNOTSUPP).  A refusal by policy (EPERM, EACCES, EKEYREJECTED: lockdown, a kexec
+ * signature or IMA policy) is final: kexec_load would be a way around that policy. */
 static int worth_falling_back(int error)
 {
-    return error == -ENOSYS || error == -EPERM || error == -EACCES || error == -ENOEXEC ||
-           error == -EKEYREJECTED || error == -EOPNOTSUPP;
+    return error == -ENOSYS || error == -ENOEXEC || error == -EOPNOTSUPP;
 }
 
 int kexec_load_with(const struct kexec_backend *backend, const char *kernel, const char *initrd, const char *cmdline,

@@ -14,8 +14,9 @@ struct kexec_result {
 };
 
 /* Load KERNEL with INITRD and CMDLINE for the next kexec.  METHOD auto tries
- * kexec_file_load(2) and, when the kernel lacks it or refuses the file (ENOSYS, EPERM,
- * EACCES, ENOEXEC, EKEYREJECTED, EOPNOTSUPP), runs kexec-tools' `kexec -l -c` instead.
+ * kexec_file_load(2) and, when the kernel lacks it or does not take the file's format
+ * (ENOSYS, ENOEXEC, EOPNOTSUPP), runs kexec-tools' `kexec -l -c` instead; a refusal by
+ * policy (EPERM, EACCES, EKEYREJECTED) is returned, never worked around.
  * Returns 0 and fills *ret, or -errno of the last method tried (-ECHILD: kexec-tools
  * exited non-zero). */
 int kexec_load(const char *kernel, const char *initrd, const char *cmdline, enum kexec_method method,
