@@ -251,6 +251,12 @@ const char *cmdline_verify_name(enum verify_mode mode)
 static int parse_verify(struct config *c, const char *word, const char *value)
 {
     int i = choice(verify_names, ELEMENTSOF(verify_names), value);
+    /* The modes are ordered weakest first.  A word can raise the check, never lower it:
+     * not below the build's minimum, not below an earlier word (a second word appended to
+     * the card's line, or typed at syslinux's prompt, must not weaken the card's policy). */
+    if (i >= 0 && (enum verify_mode)i < c->verify)
+        return warn(c, "%s: weaker than %s, which stays (the check can only be raised)", word,
+                    verify_names[c->verify]);
     if (i >= 0) {
         c->verify = (enum verify_mode)i;
         return 0;
@@ -349,6 +355,11 @@ static bool dropped_for_os(const char *word)
 
 int cmdline_parse(const char *text, const char *default_name, struct config *ret)
 {
+    return cmdline_parse_at_least(text, default_name, HOPBOOT_MIN_VERIFY, ret);
+}
+
+int cmdline_parse_at_least(const char *text, const char *default_name, enum verify_mode minimum, struct config *ret)
+{
     _cleanup_strv_free_ char **words = NULL;
     size_t n = 0;
     struct config c = {
@@ -357,7 +368,7 @@ int cmdline_parse(const char *text, const char *default_name, struct config *ret
         .kexec = KEXEC_METHOD_AUTO,
         .tries = 3,
         .menu_timeout = 3,
-        .verify = VERIFY_SHA1,
+        .verify = minimum,
     };
     int r = cmdline_split(text, &words, &n);
     if (r < 0)

@@ -11,11 +11,18 @@ enum kexec_method {
     KEXEC_METHOD_TOOLS,   /* kexec-tools only */
 };
 
+/* Weakest first: hopboot.verify= words can only move up this list. */
 enum verify_mode {
     VERIFY_SHA1,   /* NAME.img.sha1: detects corruption (the mission's cards) */
     VERIFY_SHA256, /* NAME.img.sha256: the same, with a hash that has no practical collisions */
     VERIFY_SIGNED, /* NAME.img.minisig by a key built into the initramfs: authenticity */
 };
+
+/* The weakest check this build accepts (cmake -DHOPBOOT_MIN_VERIFY=sha1|sha256|signed):
+ * every command line starts from it. */
+#ifndef HOPBOOT_MIN_VERIFY
+#define HOPBOOT_MIN_VERIFY VERIFY_SHA1
+#endif
 
 /* hopboot.keydisk=WHERE,required ("required" alone: kd.img): a keydisk that cannot be used
  * stops the boot in stage 2 with a rescue shell instead of running the OS on a tmpfs.  The
@@ -67,9 +74,14 @@ int cmdline_split(const char *text, char ***ret_words, size_t *ret_n);
  * initrd= and the initramfs-only rdinit= are dropped; other words go to os_args.
  * Unknown hopboot.* keys and bad or missing values become one warning each, naming the
  * word and, for a bad value, the value kept instead: the default, or what an earlier word
- * set ("hopboot.wait=soon: expected seconds (0-3600), using 15").
+ * set ("hopboot.wait=soon: expected seconds (0-3600), using 15").  hopboot.verify= can
+ * only raise the check: a weaker mode than the one in effect (the build's minimum,
+ * HOPBOOT_MIN_VERIFY, or an earlier word) is a warning and changes nothing.
  * Returns 0 or -ENOMEM; free with config_done(). */
 int cmdline_parse(const char *text, const char *default_name, struct config *ret);
+
+/* cmdline_parse() with MINIMUM as the check to start from instead of the build's. */
+int cmdline_parse_at_least(const char *text, const char *default_name, enum verify_mode minimum, struct config *ret);
 
 /* Join N words into one command line that cmdline_split reads back as the same words:
  * words with whitespace become key="value" or "word", a leading quote is kept by doubling

@@ -269,12 +269,13 @@ static void expect_hopboot_key(struct expected *e, const char *word)
         else
             ok = false;
     } else if (IS("verify")) {
-        if (strcmp(value, "sha1") == 0)
-            e->verify = VERIFY_SHA1;
-        else if (strcmp(value, "sha256") == 0)
-            e->verify = VERIFY_SHA256;
-        else if (strcmp(value, "signed") == 0)
-            e->verify = VERIFY_SIGNED;
+        int v = strcmp(value, "sha1") == 0     ? VERIFY_SHA1
+                : strcmp(value, "sha256") == 0 ? VERIFY_SHA256
+                : strcmp(value, "signed") == 0 ? VERIFY_SIGNED
+                                               : -1;
+        /* Unknown, or weaker than the mode in effect (it can only be raised): a warning. */
+        if (v >= (int)e->verify)
+            e->verify = (enum verify_mode)v;
         else
             ok = false;
     } else if (IS("tries")) {

@@ -78,6 +78,17 @@ grep -q 'hopboot.name=Tiny quiet x=1' <<<"$cfg" || fail "syslinux.cfg lacks the 
 check
 grep -q 'hopboot.rescue' <<<"$cfg" || fail "syslinux.cfg lacks the rescue label"
 check
+! grep -qE '^(ALLOWOPTIONS|NOESCAPE)' <<<"$cfg" || fail "an unsigned card's syslinux.cfg locks the prompt: $cfg"
+# A signed card: syslinux takes no typed options and no key reaches its prompt.
+expect 0 '' "$images/mkcard" -o "$work/signed.img" "${loader[@]}" --name Tiny \
+    --append 'hopboot.verify=signed' "$work/out1/Tiny-0.4.10.img"
+cfg=$(mtype -i "$work/signed.img@@1048576" ::/syslinux.cfg)
+check
+if ! grep -qx 'ALLOWOPTIONS 0' <<<"$cfg" || ! grep -qx 'NOESCAPE 1' <<<"$cfg"; then
+    fail "a signed card's syslinux.cfg lacks ALLOWOPTIONS 0 / NOESCAPE 1: $cfg"
+fi
+rm -f "$work/signed.img"
+check
 sfdisk -d "$work/card.img" | grep -q 'bootable' || fail "the partition is not bootable"
 check
 cmp -n 440 "$work/card.img" /usr/lib/syslinux/mbr/mbr.bin || fail "no syslinux MBR"

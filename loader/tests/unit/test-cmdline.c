@@ -339,6 +339,35 @@ static void test_every_key_malformed(void)
     CHECK_EQ_INT(c.verify, VERIFY_SIGNED);
     config_done(&c);
 
+    /* The check can only be raised: a weaker word after a stronger one (appended to the
+     * card's line, or typed at syslinux's prompt) is one warning and changes nothing; a
+     * stronger one wins. */
+    CHECK_EQ_INT(cmdline_parse("hopboot.verify=signed hopboot.verify=sha1 hopboot.verify=sha256", "Demo", &c), 0);
+    CHECK_EQ_INT(c.verify, VERIFY_SIGNED);
+    CHECK_EQ_INT(c.n_warnings, 2);
+    CHECK_STREQ(c.warnings[0], "hopboot.verify=sha1: weaker than signed, which stays (the check can only be raised)");
+    CHECK_STREQ(c.warnings[1], "hopboot.verify=sha256: weaker than signed, which stays (the check can only be raised)");
+    config_done(&c);
+    CHECK_EQ_INT(cmdline_parse("hopboot.verify=sha256 hopboot.verify=signed", "Demo", &c), 0);
+    CHECK_EQ_INT(c.verify, VERIFY_SIGNED);
+    CHECK_EQ_INT(c.n_warnings, 0);
+    config_done(&c);
+
+    /* A build's minimum (-DHOPBOOT_MIN_VERIFY=signed) is where every line starts: no word
+     * lowers it, the default included. */
+    CHECK_EQ_INT(cmdline_parse_at_least("", "Demo", VERIFY_SIGNED, &c), 0);
+    CHECK_EQ_INT(c.verify, VERIFY_SIGNED);
+    config_done(&c);
+    CHECK_EQ_INT(cmdline_parse_at_least("hopboot.verify=sha1", "Demo", VERIFY_SIGNED, &c), 0);
+    CHECK_EQ_INT(c.verify, VERIFY_SIGNED);
+    CHECK_EQ_INT(c.n_warnings, 1);
+    CHECK_STREQ(c.warnings[0], "hopboot.verify=sha1: weaker than signed, which stays (the check can only be raised)");
+    config_done(&c);
+    CHECK_EQ_INT(cmdline_parse_at_least("hopboot.verify=signed", "Demo", VERIFY_SHA256, &c), 0);
+    CHECK_EQ_INT(c.verify, VERIFY_SIGNED);
+    CHECK_EQ_INT(c.n_warnings, 0);
+    config_done(&c);
+
     /* The edges that are fine. */
     CHECK_EQ_INT(cmdline_parse("hopboot.wait=0 hopboot.wait=0003600 hopboot.loglevel=0 hopboot.netdev=enp0s31f6xyzab "
                                "hopboot.card=/dev/sda1 hopboot.keydisk=LABEL=KD \"hopboot.name=My OS\"",
