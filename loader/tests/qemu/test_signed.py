@@ -2,8 +2,9 @@
 """hopboot.verify=signed boots only images signed by a trusted key, from RAM.
 
 A key pair is made at test time with the real minisign (minisign -G -W), and
-the card's initramfs trusts its public key (images/mkcard --key).  Card,
-newest first, each refused with its own line before Demo-1.1.0 boots:
+the card's initramfs trusts its public key (images/mkcard --key).  Its APPEND line
+ends in a weaker hopboot.verify=sha1, which only warns (the check can only be
+raised).  Card, newest first, each refused with its own line before Demo-1.1.0 boots:
   Demo-1.5.0  signed with another key     "signed with key ..., which this
                                            loader does not trust"
   Demo-1.4.0  Demo-1.0.0's bytes and signature under another name
@@ -66,10 +67,13 @@ def main(ctx):
     v150 = copy_image(v110, images / "Demo-1.5.0.img")
     sign(ctx, other, v150)
 
-    card = ctx.make_card([v100, v110, v120, v130, v140, v150], append="demo.poweroff hopboot.verify=signed",
-                         keys=[pub])
+    # A weaker word after the policy (as if appended to the card's line) changes nothing.
+    card = ctx.make_card([v100, v110, v120, v130, v140, v150],
+                         append="hopboot.verify=signed demo.poweroff hopboot.verify=sha1", keys=[pub])
 
     with ctx.boot(card, log="boot1") as q:
+        q.expect(r"hopboot: hopboot\.verify=sha1: weaker than signed, which stays \(the check can only be raised\)\s",
+                 qemuboot.LOADER_TIMEOUT)
         q.expect(r"hopboot: hopboot\.verify=signed: 1 trusted key\s", qemuboot.LOADER_TIMEOUT)
         qemuboot.expect_rejected(q, "Demo-1.5.0.img", r"signed with key [0-9A-F]{16}, which this loader does not trust",
                                  "Demo-1.4.0.img")
