@@ -38,6 +38,8 @@ int boot_expected_sha1(int dirfd, const char *file, uint8_t ret[SUMS_SHA1_LEN], 
     int r = fileio_read_file(dirfd, sums_file, SUMS_MAX_FILE_SIZE, &text, &len);
     if (r == -ENOENT)
         return reason_set(reason, size, r, "no checksum file %s", sums_file);
+    if (r == -EBADFD || r == -EISDIR)
+        return reason_set(reason, size, r, "%s is not a regular file", sums_file);
     if (r == -EFBIG || (r >= 0 && sums_parse_sha1_file(text, len, image_base_name(file), ret) < 0))
         return reason_set(reason, size, -EBADMSG, "malformed checksum file %s", sums_file);
     if (r < 0)

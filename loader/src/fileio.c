@@ -34,9 +34,14 @@ int fileio_write_all(int fd, const void *buf, size_t len)
 
 int fileio_read_file(int dirfd, const char *path, size_t max_size, char **ret_data, size_t *ret_len)
 {
-    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return -errno;
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
 
     _cleanup_free_ char *buf = malloc(max_size + 1);
     if (!buf)

@@ -11,8 +11,12 @@
 int fileio_write_all(int fd, const void *buf, size_t len);
 
 /* Read the whole file PATH (relative to DIRFD, or AT_FDCWD) into a NUL-terminated buffer.
- * Files larger than MAX_SIZE bytes fail with -EFBIG.  On success *ret_data (owned by the
- * caller, free()) and *ret_len (without the NUL; may be NULL) are set.  Returns 0 or -errno. */
+ * Files larger than MAX_SIZE bytes fail with -EFBIG.  Only a regular file is read: PATH
+ * may lie on a card, a USB stick or an export somebody else wrote, where a FIFO or a
+ * device node under a checksum file's name would block the reader (PID 1) forever, so it
+ * is opened O_NONBLOCK and anything else fails at once, a directory with -EISDIR, the
+ * rest with -EBADFD.  On success *ret_data (owned by the caller, free()) and *ret_len
+ * (without the NUL; may be NULL) are set.  Returns 0 or -errno. */
 int fileio_read_file(int dirfd, const char *path, size_t max_size, char **ret_data, size_t *ret_len);
 
 /* Copy LEN bytes from the current offset of SRC_FD to DST_FD (copy_file_range, falling

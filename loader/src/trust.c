@@ -34,6 +34,8 @@ static int check_sha256(const struct boot_source *src, struct image *image, cons
     int r = fileio_read_file(src->dirfd, sums_file, SUMS_MAX_FILE_SIZE, &text, &len);
     if (r == -ENOENT)
         return reason_set(reason, size, r, "no checksum file %s (hopboot.verify=sha256)", sums_file);
+    if (r == -EBADFD || r == -EISDIR)
+        return reason_set(reason, size, r, "%s is not a regular file", sums_file);
     if (r == -EFBIG || (r >= 0 && sums_parse_file(text, len, image_base_name(image->file), SUMS_SHA256_LEN, expected) < 0))
         return reason_set(reason, size, -EBADMSG, "malformed checksum file %s", sums_file);
     if (r < 0)
@@ -106,6 +108,8 @@ static int check_signed(const struct trust *t, const struct boot_source *src, st
     int r = fileio_read_file(src->dirfd, sig_file, MINISIGN_SIGNATURE_FILE_MAX, &text, &len);
     if (r == -ENOENT)
         return reason_set(reason, size, r, "not signed (no %s; hopboot.verify=signed)", sig_file);
+    if (r == -EBADFD || r == -EISDIR)
+        return reason_set(reason, size, r, "%s is not a regular file", sig_file);
     if (r == -EFBIG || (r >= 0 && minisign_parse_signature(text, len, &sig) < 0))
         return reason_set(reason, size, -EBADMSG, "malformed signature file %s", sig_file);
     if (r < 0)

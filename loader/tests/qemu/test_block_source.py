@@ -7,13 +7,17 @@
    "from LABEL=IMAGES"; stage 2 roots it in RAM with the card's keydisk.  No
    trial boot is counted (the state is the card's).
 2. Failure paths, one boot: hopboot.src=LABEL=NOSUCH,LABEL=IMAGES with the
-   disk's image damaged.  One line for the device that never appears, the
-   checksum line for the damaged image, then the card's images as the last
-   resort: Demo-1.0.0 boots from the card.  The disk's bytes are unchanged.
+   disk's image damaged, and a newer Demo-1.2.0 there whose .sha1 is a FIFO
+   (nobody ever writes to it: read as a file, it would block PID 1 forever).
+   One line for the device that never appears, "...sha1 is not a regular
+   file" for 1.2.0 at once, the checksum line for the damaged image, then the
+   card's images as the last resort: Demo-1.0.0 boots from the card.  The
+   disk's bytes are unchanged.
 3. An ISO 9660 CD-ROM named by device (hopboot.src=/dev/sr0) with Demo-1.1.0
    at its top boots it.
 """
 
+import os
 import shutil
 import sys
 
@@ -21,11 +25,13 @@ sys.dont_write_bytecode = True
 import qemuboot  # noqa: E402
 
 
-def make_ext4(ctx, name, label, files, folder=""):
+def make_ext4(ctx, name, label, files, folder="", fifos=()):
     root = ctx.workdir / f"{name}.d"
     (root / folder).mkdir(parents=True)
     for f in files:
         shutil.copyfile(f, root / folder / f.name)
+    for fifo in fifos:
+        os.mkfifo(root / folder / fifo)
     disk = ctx.workdir / f"{name}.img"
     qemuboot.run_tool(["mke2fs", "-q", "-F", "-t", "ext4", "-L", label, "-d", root, disk, "64M"],
                       log=ctx.tool_log)
@@ -59,14 +65,18 @@ def main(ctx):
     shutil.copyfile(new, damaged)
     shutil.copyfile(new_sha1, damaged.with_name(new_sha1.name))
     qemuboot.corrupt_middle(damaged)
-    bad_disk = make_ext4(ctx, "bad-disk", "IMAGES", [damaged, damaged.with_name(new_sha1.name)],
-                         folder="boot-images")
+    fifo_image = ctx.workdir / "damaged" / "Demo-1.2.0.img"
+    qemuboot.make_random_image(fifo_image, size=4096)
+    bad_disk = make_ext4(ctx, "bad-disk", "IMAGES", [damaged, damaged.with_name(new_sha1.name), fifo_image],
+                         folder="boot-images", fifos=["Demo-1.2.0.img.sha1"])
     before = qemuboot.sha1_of(bad_disk)
     card2 = ctx.make_card([images["1.0.0"]], card="card2.img",
                           append="hopboot.src=LABEL=NOSUCH,LABEL=IMAGES hopboot.wait=3 demo.poweroff")
     with ctx.boot(card2, log="failures", extra_args=virtio_disk(bad_disk)) as q:
         q.expect(r"hopboot: LABEL=NOSUCH: no such device appeared within 3 s\s")
         q.expect(r"hopboot: LABEL=IMAGES: /dev/vda mounted read-only\s")
+        qemuboot.expect_rejected(q, "boot-images/Demo-1.2.0.img",
+                                 r"boot-images/Demo-1\.2\.0\.img\.sha1 is not a regular file", "boot-images/Demo-1.1.0.img")
         qemuboot.expect_rejected(q, "boot-images/Demo-1.1.0.img", "checksum mismatch")
         q.expect(r"hopboot: no source of hopboot\.src= booted, trying the card's images\s")
         qemuboot.expect_demo_boot(q, "1.0.0")

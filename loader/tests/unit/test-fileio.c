@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -45,6 +46,22 @@ int main(void)
     CHECK_EQ_INT(fileio_read_file(dirfd, "empty", 4096, &data, NULL), 0);
     CHECK_STREQ(data, "");
     free(data);
+
+    /* Only regular files: a FIFO named like a checksum file fails at once instead of
+     * blocking the reader (nobody ever writes to it); a device node and a directory too. */
+    CHECK_EQ_INT(mkfifoat(dirfd, "fifo.sha1", 0644), 0);
+    CHECK_EQ_INT(mkdirat(dirfd, "dir.sha1", 0755), 0);
+    data = (char *)"untouched";
+    CHECK_EQ_INT(fileio_read_file(dirfd, "fifo.sha1", 4096, &data, &len), -EBADFD);
+    CHECK_EQ_INT(fileio_read_file(AT_FDCWD, "/dev/null", 4096, &data, &len), -EBADFD);
+    CHECK_EQ_INT(fileio_read_file(dirfd, "dir.sha1", 4096, &data, &len), -EISDIR);
+    CHECK_STREQ(data, "untouched");
+    /* /proc and /sys files are regular: the loader's own reads still work. */
+    CHECK_EQ_INT(fileio_read_file(AT_FDCWD, "/proc/self/stat", 4096, &data, &len), 0);
+    CHECK(len > 0);
+    free(data);
+    CHECK_EQ_INT(unlinkat(dirfd, "fifo.sha1", 0), 0);
+    CHECK_EQ_INT(unlinkat(dirfd, "dir.sha1", AT_REMOVEDIR), 0);
 
     /* Copy: exact length, and a source shorter than asked is an error. */
     int src = openat(dirfd, "limit", O_RDONLY | O_CLOEXEC);
