@@ -136,6 +136,9 @@ static int resolve_modules(const char *kernel, const char *device, const char *f
     if (device) /* diskless: no card, so no card driver for stage 2 */
         (void)kmodules_for_device(device, &names, &n_names);
     r = kmodules_resolve(modules_dir, (const char *const *)names, n_names, ret_paths, ret_n);
+    if (r == -ELOOP)
+        return reason_set(reason, size, r, "its modules.dep chains more than %d modules one after the other",
+                          KMODULES_MAX_DEPTH);
     return r < 0 ? reason_set(reason, size, r, "cannot resolve its kernel modules (%s)", strerror(-r)) : 0;
 }
 

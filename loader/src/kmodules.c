@@ -44,6 +44,7 @@ struct tree {
 };
 
 #define INDEX_MAX_SIZE (64u << 20)
+#define SOFTDEP_LINE_MAX 4096
 
 static void tree_done(struct tree *t)
 {
@@ -252,6 +253,7 @@ struct resolution {
     size_t n_seen;
     char **paths;
     size_t n_paths;
+    unsigned depth; /* modules being visited, one inside the other */
 };
 
 static bool seen_before(struct resolution *res, const char *name)
@@ -280,10 +282,12 @@ static int visit_lookup(struct resolution *res, const char *name_or_alias)
 /* The "pre:" modules of NAME in modules.softdep, visited in order. */
 static int visit_softdeps(struct resolution *res, const char *name)
 {
-    char line[4096];
+    _cleanup_free_ char *line = malloc(SOFTDEP_LINE_MAX);
     int r = 0;
 
-    for (const char *text = res->tree->softdep; r >= 0 && next_line(&text, line, sizeof(line));) {
+    if (!line)
+        return -ENOMEM;
+    for (const char *text = res->tree->softdep; r >= 0 && next_line(&text, line, SOFTDEP_LINE_MAX);) {
         char *save = NULL, *word = strtok_r(line, " \t", &save);
         if (!word || strcmp(word, "softdep") != 0 || !(word = strtok_r(NULL, " \t", &save)))
             continue;
@@ -301,11 +305,12 @@ static int visit_softdeps(struct resolution *res, const char *name)
     return r;
 }
 
-/* Depth first, appending a module after everything it needs: a valid load order. */
-static int visit(struct resolution *res, const char *name)
+/* Depth first, appending a module after everything it needs: a valid load order.  The
+ * walk is bounded (KMODULES_MAX_DEPTH) and a frame holds no buffer: an image's
+ * modules.dep is untrusted input, and a chain hundreds of modules deep must fail this
+ * image (-ELOOP), not overflow PID 1's stack. */
+static int visit_depth(struct resolution *res, const char *name)
 {
-    char line[PATH_MAX * 4];
-
     if (seen_before(res, name))
         return 0;
     if (fileio_strv_push(&res->seen, &res->n_seen, name) < 0)
@@ -314,7 +319,9 @@ static int visit(struct resolution *res, const char *name)
     const char *dep_line = r < 0 ? NULL : find_dep(res->tree, name);
     if (!dep_line)
         return r; /* built in, or not in this tree */
-    snprintf(line, sizeof(line), "%s", dep_line); /* strtok_r below cuts it up */
+    _cleanup_free_ char *line = strdup(dep_line); /* strtok_r below cuts it up */
+    if (!line)
+        return -ENOMEM;
 
     char *colon = strchr(line, ':'), *save = NULL, module[256];
     *colon = '\0';
@@ -324,9 +331,20 @@ static int visit(struct resolution *res, const char *name)
     }
     if (r < 0)
         return r;
-    char path[PATH_MAX * 2];
-    snprintf(path, sizeof(path), "%s/%.*s", res->tree->dir, PATH_MAX - 1, line);
+    _cleanup_free_ char *path = NULL;
+    if (asprintf(&path, "%s/%s", res->tree->dir, line) < 0)
+        return -ENOMEM;
     return fileio_strv_push(&res->paths, &res->n_paths, path) < 0 ? -ENOMEM : 0;
+}
+
+static int visit(struct resolution *res, const char *name)
+{
+    if (res->depth >= KMODULES_MAX_DEPTH)
+        return -ELOOP;
+    res->depth++;
+    int r = visit_depth(res, name);
+    res->depth--;
+    return r;
 }
 
 /* NAMES (N of them) resolved in the tree into *RES's paths, in load order. */

@@ -31,5 +31,7 @@ int kmodules_available(const char *modules_dir, const char *name);
  * (N of them; names or aliases) with their dependencies and pre-softdeps into the list of
  * module files to load, dependencies first, each once.  Built-in and unknown modules are
  * skipped.  On success *ret_paths is NULL-terminated (strv_free) with *ret_n entries.
- * Returns 0 or -errno (-ENOENT: no modules.dep in MODULES_DIR). */
+ * Returns 0 or -errno (-ENOENT: no modules.dep in MODULES_DIR; -ELOOP: a chain of
+ * dependencies deeper than KMODULES_MAX_DEPTH, which no real kernel has). */
+#define KMODULES_MAX_DEPTH 64
 int kmodules_resolve(const char *modules_dir, const char *const *names, size_t n, char ***ret_paths, size_t *ret_n);

@@ -140,6 +140,39 @@ static void test_missing_files(void)
     CHECK_EQ_INT(kmodules_available(tree, "ext4"), 0);
 }
 
+/* modules.dep holding one chain of LENGTH modules, m0 needing m1 needing m2 ...; resolve m0. */
+static int resolve_chain(size_t length, char ***paths, size_t *n)
+{
+    _cleanup_free_ char *dep = malloc(length * 64);
+    CHECK(dep != NULL);
+    if (!dep)
+        return -ENOMEM;
+    char *p = dep;
+    for (size_t i = 0; i < length; i++)
+        p += i + 1 < length ? sprintf(p, "kernel/m%zu.ko: kernel/m%zu.ko\n", i, i + 1)
+                            : sprintf(p, "kernel/m%zu.ko:\n", i);
+    put("modules.dep", dep);
+    const char *const first[] = { "m0" };
+    return kmodules_resolve(tree, first, 1, paths, n);
+}
+
+/* An image's modules.dep is untrusted: a chain of 1000 modules fails with -ELOOP (it used
+ * to take ~24 KiB of stack per level and crash PID 1); a chain at the limit resolves, the
+ * last of the chain first. */
+static void test_deep_chain(void)
+{
+    char path[PATH_MAX + 32];
+    _cleanup_strv_free_ char **paths = NULL, **none = NULL;
+    size_t n = 0;
+
+    CHECK_EQ_INT(resolve_chain(KMODULES_MAX_DEPTH, &paths, &n), 0);
+    CHECK_EQ_INT(n, KMODULES_MAX_DEPTH);
+    snprintf(path, sizeof(path), "%s/kernel/m%d.ko", tree, KMODULES_MAX_DEPTH - 1);
+    CHECK(n > 0 && strcmp(paths[0], path) == 0);
+    CHECK_EQ_INT(resolve_chain(KMODULES_MAX_DEPTH + 1, &none, &n), -ELOOP);
+    CHECK_EQ_INT(resolve_chain(1000, &none, &n), -ELOOP);
+}
+
 static void remove_tree(void)
 {
     static const char *const files[] = { "modules.dep", "modules.alias", "modules.softdep", "modules.builtin" };
@@ -279,6 +312,7 @@ int main(void)
     test_resolve();
     test_available();
     test_missing_files();
+    test_deep_chain();
     remove_tree();
     test_against_modprobe();
     return TEST_RESULT();
