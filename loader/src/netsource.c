@@ -204,8 +204,8 @@ static int fetch_overlay(struct run *run, char **ret_url, enum overlay_check *re
 const char *netsource_overlay(struct run *run)
 {
     static const char *const checked[] = {
-        [OVERLAY_UNVERIFIED] = "unverified (no .sha1 beside it)",
         [OVERLAY_SHA1_OK] = "sha1 ok",
+        [OVERLAY_SHA256_OK] = "sha256 ok",
         [OVERLAY_SIGNED_OK] = "signature ok",
     };
     _cleanup_free_ char *url = NULL;

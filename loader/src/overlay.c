@@ -12,34 +12,36 @@
 #include "minisign.h"
 #include "reason.h"
 #include "sums.h"
+#include "verify.h"
 
-/* URL.sha1: present, it must match; absent, the overlay is unverified. */
-static int check_sha1(const char *url, const char *file, const uint8_t actual[SUMS_SHA1_LEN], const struct fetch_options *o,
-                      enum overlay_check *ret, char *reason, size_t size)
+/* URL.sha1 (URL.sha256 under hopboot.verify=sha256) must be there and match ACTUAL, the
+ * DIGEST_LEN-byte digest of what arrived.  No checksum file is a refusal: an overlay lands
+ * in the persistent keydisk as root, so it fails closed like everything else. */
+static int check_sums(const char *url, const char *file, enum verify_mode mode, const uint8_t *actual,
+                      const struct fetch_options *o, char *reason, size_t size)
 {
     _cleanup_free_ char *sums_url = NULL, *text = NULL;
-    uint8_t expected[SUMS_SHA1_LEN];
-    char error[256], actual_hex[SUMS_SHA1_HEX_LEN + 1], expected_hex[SUMS_SHA1_HEX_LEN + 1];
-    size_t len;
+    const char *ext = mode == VERIFY_SHA256 ? "sha256" : "sha1";
+    size_t digest_len = mode == VERIFY_SHA256 ? SUMS_SHA256_LEN : SUMS_SHA1_LEN, len;
+    uint8_t expected[SUMS_SHA256_LEN];
+    char error[256], actual_hex[2 * SUMS_SHA256_LEN + 1], expected_hex[2 * SUMS_SHA256_LEN + 1];
 
-    if (asprintf(&sums_url, "%s.sha1", url) < 0)
+    if (asprintf(&sums_url, "%s.%s", url, ext) < 0)
         return -ENOMEM;
     int r = fetch_small(sums_url, o, SUMS_MAX_FILE_SIZE, &text, &len, error, sizeof(error));
-    if (r == -ENOENT) {
-        *ret = OVERLAY_UNVERIFIED;
-        return 0;
-    }
-    if (r == -EFBIG || (r >= 0 && sums_parse_sha1_file(text, len, file, expected) < 0))
-        return reason_set(reason, size, -EBADMSG, "malformed checksum file %s.sha1", file);
+    if (r == -ENOENT)
+        return reason_set(reason, size, r, "no checksum file %s.%s beside it (hopboot.verify=%s)", file, ext,
+                          cmdline_verify_name(mode));
+    if (r == -EFBIG || (r >= 0 && sums_parse_file(text, len, file, digest_len, expected) < 0))
+        return reason_set(reason, size, -EBADMSG, "malformed checksum file %s.%s", file, ext);
     if (r < 0)
-        return reason_set(reason, size, r, "cannot fetch %s.sha1 (%s)", file, error);
-    if (memcmp(actual, expected, SUMS_SHA1_LEN) != 0) {
-        sums_format_hex(actual, actual_hex);
-        sums_format_hex(expected, expected_hex);
-        return reason_set(reason, size, -EBADMSG, "checksum mismatch (file is %.12s..., %s.sha1 says %.12s...)",
-                          actual_hex, file, expected_hex);
+        return reason_set(reason, size, r, "cannot fetch %s.%s (%s)", file, ext, error);
+    if (memcmp(actual, expected, digest_len) != 0) {
+        sums_format_hex_n(actual, digest_len, actual_hex);
+        sums_format_hex_n(expected, digest_len, expected_hex);
+        return reason_set(reason, size, -EBADMSG, "checksum mismatch (file is %.12s..., %s.%s says %.12s...)",
+                          actual_hex, file, ext, expected_hex);
     }
-    *ret = OVERLAY_SHA1_OK;
     return 0;
 }
 
@@ -101,11 +103,11 @@ static int fetch_and_check(const char *url, const char *file, int fd, const stru
                            const struct trust *t, enum overlay_check *ret_check, uint64_t *ret_size, char *reason,
                            size_t size)
 {
-    uint8_t actual[SUMS_SHA1_LEN];
+    uint8_t sha1[SUMS_SHA1_LEN], sha256[SUMS_SHA256_LEN];
     char error[256];
     uint64_t bytes;
 
-    int r = fetch_image(url, fd, o, actual, &bytes, error, sizeof(error));
+    int r = fetch_image(url, fd, o, sha1, &bytes, error, sizeof(error));
     if (r == -EFBIG)
         return reason_set(reason, size, r, "larger than %llu MiB", (unsigned long long)(o->max_size >> 20));
     if (r < 0)
@@ -113,8 +115,17 @@ static int fetch_and_check(const char *url, const char *file, int fd, const stru
     if (t->mode == VERIFY_SIGNED) {
         r = check_signed(url, file, fd, t, o, reason, size);
         *ret_check = OVERLAY_SIGNED_OK;
-    } else
-        r = check_sha1(url, file, actual, o, ret_check, reason, size);
+    } else if (t->mode == VERIFY_SHA256) {
+        /* The fetch hashed SHA-1 on the way; SHA-256 takes one more pass over the RAM copy. */
+        if (lseek(fd, 0, SEEK_SET) < 0 || (r = verify_stream(fd, NULL, sha1, sha256, NULL)) < 0)
+            return reason_set(reason, size, r < 0 ? r : -errno, "cannot read it back (%s)",
+                              strerror(r < 0 ? -r : errno));
+        r = check_sums(url, file, t->mode, sha256, o, reason, size);
+        *ret_check = OVERLAY_SHA256_OK;
+    } else {
+        r = check_sums(url, file, t->mode, sha1, o, reason, size);
+        *ret_check = OVERLAY_SHA1_OK;
+    }
     if (r >= 0)
         *ret_size = bytes;
     return r;

@@ -1,8 +1,9 @@
 /* overlay.h - hopboot.overlay=: fetch a machine's .tar.gz into RAM and check it against what
- * lies beside it on the server.  URL.sha1 when there is one (no .sha1 at all: accepted,
- * unverified, like Alpine's apkovl); with hopboot.verify=signed, URL.minisig by a trusted
- * key whose signed comment names this very file (so another machine's overlay, or any
- * other signed file, is refused).  Stage 2 unpacks it (untar.h).  Does not log. */
+ * lies beside it on the server, as hopboot.verify= says: URL.sha1, URL.sha256, or
+ * URL.minisig by a trusted key whose signed comment names this very file (so another
+ * machine's overlay, or any other signed file, is refused).  The checksum or signature
+ * must be there: unlike Alpine's apkovl, an overlay with none is refused, since it lands
+ * in the persistent keydisk as root.  Stage 2 unpacks it (untar.h).  Does not log. */
 #pragma once
 
 #include <stddef.h>
@@ -15,15 +16,16 @@
 #define OVERLAY_MAX_SIZE (64ull << 20)
 
 enum overlay_check {
-    OVERLAY_UNVERIFIED, /* no URL.sha1 on the server */
-    OVERLAY_SHA1_OK,    /* matches URL.sha1 */
-    OVERLAY_SIGNED_OK,  /* hopboot.verify=signed: URL.minisig verified */
+    OVERLAY_SHA1_OK,   /* matches URL.sha1 */
+    OVERLAY_SHA256_OK, /* hopboot.verify=sha256: matches URL.sha256 */
+    OVERLAY_SIGNED_OK, /* hopboot.verify=signed: URL.minisig verified */
 };
 
 /* Fetch URL (expanded) into the new file PATH under O (o->max_size caps it), then check it
  * as T->mode says (T's keys for signed).  Returns 0 with *ret_check and *ret_size.  On
  * failure removes PATH and returns -errno with one phrase in REASON: "not found on the
  * server", "larger than 64 MiB", "checksum mismatch (file is ..., X.sha1 says ...)",
+ * "no checksum file X.sha1 beside it (hopboot.verify=sha1)",
  * "malformed checksum file X.sha1", "cannot fetch X.sha1 (...)", "not signed (no
  * X.minisig; hopboot.verify=signed)", "its bytes do not match the signature by key K", ... */
 int overlay_fetch(const char *url, const struct fetch_options *o, const struct trust *t, const char *path,
