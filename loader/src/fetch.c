@@ -339,6 +339,12 @@ static size_t write_file(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
     struct download *d = userdata;
     size_t n = size * nmemb;
+    /* CURLOPT_MAXFILESIZE stops only an answer that announces its size: a chunked one (or
+     * an FTP server that hides it) is counted here, against the same limit. */
+    if (d->o->max_size && d->written + n > d->o->max_size) {
+        d->write_error = -EFBIG;
+        return 0;
+    }
     int r = store_add(&d->store, ptr, n);
     if (r < 0) {
         d->write_error = r;
@@ -396,6 +402,10 @@ static int attempt_download(const char *url, struct download *d, char *error, si
     int r = store_flush(&d->store);
     if (r < 0 && d->write_error == 0)
         d->write_error = r;
+    if (d->write_error == -EFBIG) {
+        snprintf(error, error_size, "larger than %llu MiB", (unsigned long long)(d->o->max_size >> 20));
+        return d->write_error;
+    }
     if (d->write_error < 0) {
         snprintf(error, error_size, "cannot store it in RAM (%s)", strerror(-d->write_error));
         return d->write_error;

@@ -944,8 +944,11 @@ class FaultyHttp(Server):
     first `cuts` GETs of each file whose name matches the fnmatch `pattern`
     send the headers of the full answer but only `cut_after` bytes of body,
     then close the connection (stall=S: first go silent for S seconds); later
-    requests, e.g. `Range: bytes=N-`, are answered in full.  It exits after
-    `max_requests` requests or the lifetime.  .log has one line per request:
+    requests, e.g. `Range: bytes=N-`, are answered in full.  chunked=True: whole
+    answers to GETs of matching files come with Transfer-Encoding: chunked and no
+    Content-Length (so a client cannot see the size up front), and with cuts=0 none is
+    cut.  It exits after `max_requests` requests or the lifetime.  .log has one line per
+    request:
         3 GET /Demo-1.0.0.img range="bytes=1048576-" 206 bytes=1048576-3145727/3145728 sent=2097152
         1 GET /Demo-1.0.0.img range="-" 200 bytes=0-3145727/3145728 sent=1048576 CUT
     """
@@ -956,7 +959,7 @@ class FaultyHttp(Server):
     scheme = "http"
 
     def __init__(self, directory, work=None, *, cut_after=1 << 20, pattern="*", cuts=1,
-                 stall=0, max_requests=200, **kwargs):
+                 stall=0, max_requests=200, chunked=False, **kwargs):
         if work is None:
             work = tempfile.mkdtemp(prefix="hopboot-faulty-http-")
         super().__init__(directory, work, **kwargs)
@@ -965,6 +968,7 @@ class FaultyHttp(Server):
         self.cuts = cuts
         self.stall = stall
         self.max_requests = max_requests
+        self.chunked = chunked
 
     def _check_binary(self):
         self.binary_path = sys.executable
@@ -974,7 +978,7 @@ class FaultyHttp(Server):
                 "--dir", self.dir, "--port", self.port, "--log", self.log,
                 "--cut-after", self.cut_after, "--pattern", self.pattern, "--cuts", self.cuts,
                 "--stall", self.stall, "--max-requests", self.max_requests,
-                "--lifetime", self.lifetime]
+                "--lifetime", self.lifetime, *(["--chunked"] if self.chunked else [])]
 
     def requests(self):
         """The request log lines so far."""
@@ -1057,18 +1061,20 @@ class _FaultyHandler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             return f"416 size={size}"
         length = last - first + 1
+        chunked = (send_body and status == 200 and self.server.args.chunked
+                   and fnmatch.fnmatch(path.name, self.server.args.pattern))
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Accept-Ranges", "bytes")
-        self.send_header("Content-Length", str(length))
+        self.send_header("Transfer-Encoding" if chunked else "Content-Length", "chunked" if chunked else str(length))
         if status == 206:
             self.send_header("Content-Range", f"bytes {first}-{last}/{size}")
         self.end_headers()
         cut = send_body and self.server.take_cut(path.name)
-        sent = self.copy(path, first, min(length, self.server.args.cut_after) if cut else length) \
+        sent = self.copy(path, first, min(length, self.server.args.cut_after) if cut else length, chunked) \
             if send_body else 0
         if cut:
             self.drop_connection()
-        return f"{status} bytes={first}-{last}/{size} sent={sent}{' CUT' if cut else ''}"
+        return f"{status} bytes={first}-{last}/{size} sent={sent}{' CUT' if cut else ''}{' CHUNKED' if chunked else ''}"
 
     def drop_connection(self):
         if self.server.args.stall:
@@ -1087,7 +1093,7 @@ class _FaultyHandler(http.server.BaseHTTPRequestHandler):
         path = self.server.root.joinpath(*parts)
         return path if path.is_file() else None
 
-    def copy(self, path, first, count):
+    def copy(self, path, first, count, chunked=False):
         sent = 0
         with open(path, "rb") as source:
             source.seek(first)
@@ -1096,10 +1102,15 @@ class _FaultyHandler(http.server.BaseHTTPRequestHandler):
                 if not block:
                     break
                 try:
-                    self.wfile.write(block)
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(block), block) if chunked else block)
                 except OSError:
                     break
                 sent += len(block)
+            if chunked and sent == count:
+                try:
+                    self.wfile.write(b"0\r\n\r\n")
+                except OSError:
+                    pass
         return sent
 
 
@@ -1166,6 +1177,7 @@ def _child_main(argv):
     parser.add_argument("--stall", type=float, required=True)
     parser.add_argument("--max-requests", type=int, required=True)
     parser.add_argument("--lifetime", type=float, required=True)
+    parser.add_argument("--chunked", action="store_true")
     return _faulty_http_child(parser.parse_args(argv))
 
 
