@@ -353,6 +353,31 @@ static bool dropped_for_os(const char *word)
            strncmp(word, "rdinit=", 7) == 0;
 }
 
+/* Under hopboot.verify=signed the card's line must not pick what runs as PID 1 of the
+ * signed image: an init= from it is dropped, with one warning.  The image's own
+ * /boot/cmdline, which the signature covers, may still set one. */
+static int drop_card_init(struct config *c)
+{
+    size_t kept = 0;
+    int r = 0;
+
+    if (!c->os_args)
+        return 0;
+    for (size_t i = 0; i < c->n_os_args; i++) {
+        if (strncmp(c->os_args[i], "init=", 5) != 0) {
+            c->os_args[kept++] = c->os_args[i];
+            continue;
+        }
+        if (r >= 0)
+            r = warn(c, "%s: ignored under hopboot.verify=signed (the card does not choose the image's init)",
+                     c->os_args[i]);
+        free(c->os_args[i]);
+    }
+    c->os_args[kept] = NULL;
+    c->n_os_args = kept;
+    return r;
+}
+
 int cmdline_parse(const char *text, const char *default_name, struct config *ret)
 {
     return cmdline_parse_at_least(text, default_name, HOPBOOT_MIN_VERIFY, ret);
@@ -390,6 +415,8 @@ int cmdline_parse_at_least(const char *text, const char *default_name, enum veri
             r = fileio_strv_push(&c.os_args, &c.n_os_args, w);
         }
     }
+    if (r >= 0 && c.verify == VERIFY_SIGNED)
+        r = drop_card_init(&c);
     if (r < 0) {
         config_done(&c);
         return r;

@@ -76,7 +76,8 @@ int cmdline_split(const char *text, char ***ret_words, size_t *ret_n);
  * word and, for a bad value, the value kept instead: the default, or what an earlier word
  * set ("hopboot.wait=soon: expected seconds (0-3600), using 15").  hopboot.verify= can
  * only raise the check: a weaker mode than the one in effect (the build's minimum,
- * HOPBOOT_MIN_VERIFY, or an earlier word) is a warning and changes nothing.
+ * HOPBOOT_MIN_VERIFY, or an earlier word) is a warning and changes nothing.  Under
+ * hopboot.verify=signed an init= word is dropped from os_args with a warning.
  * Returns 0 or -ENOMEM; free with config_done(). */
 int cmdline_parse(const char *text, const char *default_name, struct config *ret);
 

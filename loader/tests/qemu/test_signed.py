@@ -4,7 +4,7 @@
 A key pair is made at test time with the real minisign (minisign -G -W), and
 the card's initramfs trusts its public key (images/mkcard --key).  Its APPEND line
 ends in a weaker hopboot.verify=sha1, which only warns (the check can only be
-raised).  Card, newest first, each refused with its own line before Demo-1.1.0 boots:
+raised), and init=/bin/sh, which is dropped with a warning (the demo's own init runs).  Card, newest first, each refused with its own line before Demo-1.1.0 boots:
   Demo-1.5.0  signed with another key     "signed with key ..., which this
                                            loader does not trust"
   Demo-1.4.0  Demo-1.0.0's bytes and signature under another name
@@ -68,12 +68,15 @@ def main(ctx):
     sign(ctx, other, v150)
 
     # A weaker word after the policy (as if appended to the card's line) changes nothing.
+    # An init= from the card is dropped under signed (the demo's own init runs).
     card = ctx.make_card([v100, v110, v120, v130, v140, v150],
-                         append="hopboot.verify=signed demo.poweroff hopboot.verify=sha1", keys=[pub])
+                         append="hopboot.verify=signed demo.poweroff hopboot.verify=sha1 init=/bin/sh", keys=[pub])
 
     with ctx.boot(card, log="boot1") as q:
         q.expect(r"hopboot: hopboot\.verify=sha1: weaker than signed, which stays \(the check can only be raised\)\s",
                  qemuboot.LOADER_TIMEOUT)
+        q.expect(r"hopboot: init=/bin/sh: ignored under hopboot\.verify=signed \(the card does not choose the "
+                 r"image's init\)\s", qemuboot.LOADER_TIMEOUT)
         q.expect(r"hopboot: hopboot\.verify=signed: 1 trusted key\s", qemuboot.LOADER_TIMEOUT)
         qemuboot.expect_rejected(q, "Demo-1.5.0.img", r"signed with key [0-9A-F]{16}, which this loader does not trust",
                                  "Demo-1.4.0.img")
@@ -83,7 +86,9 @@ def main(ctx):
                                  "Demo-1.2.0.img")
         qemuboot.expect_rejected(q, "Demo-1.2.0.img", r"not signed \(no Demo-1\.2\.0\.img\.minisig",
                                  "Demo-1.1.0.img")
-        qemuboot.expect_demo_boot(q, "1.1.0")
+        words = qemuboot.expect_demo_boot(q, "1.1.0")
+        if any(word.startswith("init=") for word in words):
+            q.fail(f"the card's init= reached the signed image's kernel: {' '.join(words)}")
         q.assert_seen(r"hopboot: booting Demo-1\.1\.0 from card \(signature ok,")
         q.assert_seen(r"hopboot-stage2: root is Demo-1\.1\.0 \(in RAM\) \+ keydisk kd\.img")
         q.expect(r"hopboot-bless: Demo-1\.1\.0\.img confirmed", qemuboot.DEMO_TIMEOUT)

@@ -353,6 +353,22 @@ static void test_every_key_malformed(void)
     CHECK_EQ_INT(c.n_warnings, 0);
     config_done(&c);
 
+    /* Signed: the card's line does not choose the image's init (one warning); other OS
+     * words stay.  Without signed, init= goes through. */
+    CHECK_EQ_INT(cmdline_parse("init=/bin/sh quiet hopboot.verify=signed init=/x", "Demo", &c), 0);
+    CHECK_EQ_INT(c.n_os_args, 1);
+    CHECK_STREQ(c.os_args[0], "quiet");
+    CHECK(c.os_args[1] == NULL);
+    CHECK_EQ_INT(c.n_warnings, 2);
+    CHECK_STREQ(c.warnings[0], "init=/bin/sh: ignored under hopboot.verify=signed (the card does not choose the image's init)");
+    CHECK_STREQ(c.warnings[1], "init=/x: ignored under hopboot.verify=signed (the card does not choose the image's init)");
+    config_done(&c);
+    CHECK_EQ_INT(cmdline_parse("init=/bin/sh hopboot.verify=sha256", "Demo", &c), 0);
+    CHECK_EQ_INT(c.n_os_args, 1);
+    CHECK_STREQ(c.os_args[0], "init=/bin/sh");
+    CHECK_EQ_INT(c.n_warnings, 0);
+    config_done(&c);
+
     /* A build's minimum (-DHOPBOOT_MIN_VERIFY=signed) is where every line starts: no word
      * lowers it, the default included. */
     CHECK_EQ_INT(cmdline_parse_at_least("", "Demo", VERIFY_SIGNED, &c), 0);
