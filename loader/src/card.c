@@ -27,13 +27,13 @@ static const char *const card_filesystems[] = {
     "vfat", "nls_cp437", "nls_ascii", "nls_iso8859_1", "nls_utf8", "loop", "squashfs", "erofs", "ext4", "isofs",
 };
 
-static int try_device(const char *device, const char *spec, const char *mountpoint)
+/* Whether DEVICE is a vfat filesystem with /syslinux.cfg: mounted read-only at
+ * MOUNTPOINT when it is (0), else left unmounted (-ENODEV). */
+static int try_card(const char *device, const char *mountpoint)
 {
     _cleanup_free_ char *type = NULL;
     char path[4096];
 
-    if (spec)
-        return devices_match(device, spec) ? mount_device(device, mountpoint, MS_RDONLY, NULL) : -ENODEV;
     if (devices_probe(device, &type, NULL, NULL) < 0 || !type || strcmp(type, "vfat") != 0)
         return -ENODEV;
     if (mount_device(device, mountpoint, MS_RDONLY, NULL) < 0)
@@ -45,39 +45,85 @@ static int try_device(const char *device, const char *spec, const char *mountpoi
     return -ENODEV;
 }
 
-static int find_once(const char *spec, const char *mountpoint, char **ret_device)
+/* AoE targets and software RAID are network or assembled storage: the card is local. */
+static bool may_be_card(const char *device)
+{
+    return strncmp(device, "/dev/etherd/", 12) != 0 && strncmp(device, "/dev/md", 7) != 0;
+}
+
+/* Auto-detection: the one vfat filesystem with /syslinux.cfg, mounted at MOUNTPOINT.  A
+ * second one is checked at a probe mount beside it; two are -ENOTUNIQ (*ret_device and
+ * *ret_other name them, nothing stays mounted): which one booted cannot be told, and the
+ * order of /sys/class/block is no answer. */
+static int find_card(const char *mountpoint, char **ret_device, char **ret_other)
 {
     _cleanup_strv_free_ char **devices = NULL;
+    _cleanup_free_ char *probe = NULL;
     size_t n;
+    ssize_t found = -1;
 
     int r = devices_list(&devices, &n);
     if (r < 0)
         return r;
+    if (asprintf(&probe, "%s.probe", mountpoint) < 0)
+        return -ENOMEM;
     for (size_t i = 0; i < n; i++) {
-        r = try_device(devices[i], spec, mountpoint);
-        if (r == -ENODEV)
+        if (!may_be_card(devices[i]))
             continue;
-        if (r < 0)
-            return r;
-        *ret_device = strdup(devices[i]);
-        return *ret_device ? 0 : -ENOMEM;
+        if (found < 0) {
+            if (try_card(devices[i], mountpoint) == 0)
+                found = (ssize_t)i;
+            continue;
+        }
+        (void)mount_mkdir_p(probe, 0700);
+        if (try_card(devices[i], probe) < 0)
+            continue;
+        umount(probe);
+        umount(mountpoint);
+        if (!(*ret_device = strdup(devices[found])) || !(*ret_other = strdup(devices[i])))
+            return -ENOMEM;
+        return -ENOTUNIQ;
     }
-    return -ENODEV;
+    if (found < 0)
+        return -ENODEV;
+    *ret_device = strdup(devices[found]);
+    return *ret_device ? 0 : -ENOMEM;
 }
 
-int card_mount(const char *spec, unsigned timeout_s, const char *mountpoint, char **ret_device, char **ret_uuid)
+static int find_once(const char *spec, const char *mountpoint, char **ret_device, char **ret_other)
+{
+    if (!spec)
+        return find_card(mountpoint, ret_device, ret_other);
+    int r = devices_find(spec, ret_device, ret_other);
+    if (r < 0)
+        return r;
+    r = mount_device(*ret_device, mountpoint, MS_RDONLY, NULL);
+    if (r < 0) {
+        free(*ret_device);
+        *ret_device = NULL;
+    }
+    return r;
+}
+
+int card_mount(const char *spec, unsigned timeout_s, const char *mountpoint, char **ret_device, char **ret_uuid,
+               char **ret_other)
 {
     struct timespec start, now;
-    _cleanup_free_ char *device = NULL, *uuid = NULL;
+    _cleanup_free_ char *device = NULL, *uuid = NULL, *other = NULL;
 
     if (spec && !devices_is_spec(spec))
         return -EINVAL;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
         (void)kmodules_load(card_filesystems, ELEMENTSOF(card_filesystems));
-        int r = find_once(spec, mountpoint, &device);
+        int r = find_once(spec, mountpoint, &device, &other);
         if (r == 0)
             break;
+        if (r == -ENOTUNIQ) {
+            *ret_device = TAKE_PTR(device);
+            *ret_other = TAKE_PTR(other);
+            return r;
+        }
         if (r != -ENODEV)
             return r;
         clock_gettime(CLOCK_MONOTONIC, &now);

@@ -6,13 +6,17 @@
 #define CARD_FSCK "/sbin/fsck.fat"
 
 /* Wait up to TIMEOUT_S seconds for the card and mount it read-only at MOUNTPOINT.  The card
- * (or a block source of hopboot.src=) is the device SPEC names (LABEL=, UUID=, /dev/) or, with SPEC NULL, the first vfat
- * filesystem that holds /syslinux.cfg.  Each round first loads modules for devices that
+ * (or a block source of hopboot.src=) is the device SPEC names (LABEL=, UUID=, /dev/) or,
+ * with SPEC NULL, the vfat filesystem that holds /syslinux.cfg (never an AoE target or a
+ * RAID array: those only by SPEC).  Each round first loads modules for devices that
  * appeared (USB and SD cards show up late).  On success *ret_device ("/dev/sda1") and
  * *ret_uuid (the filesystem UUID, may be NULL when it has none) are set.
- * Returns 0, -ENODEV when no card appeared in time, -EINVAL for a bad SPEC, or -errno of
+ * Returns 0, -ENODEV when no card appeared in time, -EINVAL for a bad SPEC, -ENOTUNIQ
+ * when two devices qualify (two cards with syslinux.cfg, two filesystems with SPEC's
+ * label or UUID; *ret_device and *ret_other name them, nothing is mounted), or -errno of
  * mounting the device SPEC named. */
-int card_mount(const char *spec, unsigned timeout_s, const char *mountpoint, char **ret_device, char **ret_uuid);
+int card_mount(const char *spec, unsigned timeout_s, const char *mountpoint, char **ret_device, char **ret_uuid,
+               char **ret_other);
 
 /* Whether the FAT filesystem on DEVICE says it was not cleanly unmounted: Linux sets the
  * dirty flag in the boot sector's state byte while it has the filesystem mounted

@@ -3,6 +3,7 @@
 
 #include <blkid/blkid.h>
 #include <dirent.h>
+#include <sys/types.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,20 +108,31 @@ bool devices_match(const char *device, const char *spec)
     return false;
 }
 
-int devices_find(const char *spec, char **ret_device)
+int devices_find(const char *spec, char **ret_device, char **ret_other)
 {
     _cleanup_strv_free_ char **devices = NULL;
     size_t n;
+    ssize_t first = -1;
 
     if (!devices_is_spec(spec))
         return -EINVAL;
     int r = devices_list(&devices, &n);
     if (r < 0)
         return r;
-    for (size_t i = 0; i < n; i++)
-        if (devices_match(devices[i], spec)) {
-            *ret_device = strdup(devices[i]);
-            return *ret_device ? 0 : -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (!devices_match(devices[i], spec))
+            continue;
+        if (first >= 0) {
+            if (!(*ret_device = strdup(devices[first])))
+                return -ENOMEM;
+            if (ret_other && !(*ret_other = strdup(devices[i])))
+                return -ENOMEM;
+            return -ENOTUNIQ;
         }
-    return -ENODEV;
+        first = (ssize_t)i;
+    }
+    if (first < 0)
+        return -ENODEV;
+    *ret_device = strdup(devices[first]);
+    return *ret_device ? 0 : -ENOMEM;
 }

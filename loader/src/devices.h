@@ -18,10 +18,12 @@ int devices_list(char ***ret_devices, size_t *ret_n);
 /* Whether DEVICE matches SPEC: "LABEL=x" / "UUID=x" (by probing) or "/dev/x" (by name). */
 bool devices_match(const char *device, const char *spec);
 
-/* The first device that matches SPEC, looked for now.  Returns 0 and a malloc'd
- * "/dev/NAME" in *ret_device, -ENODEV when none matches, -EINVAL for a SPEC that is none
- * of the three forms. */
-int devices_find(const char *spec, char **ret_device);
+/* The device that matches SPEC, looked for now.  Returns 0 and a malloc'd "/dev/NAME" in
+ * *ret_device, -ENODEV when none matches, -EINVAL for a SPEC that is none of the three
+ * forms, and -ENOTUNIQ when two devices match (a copied card, a stick with the same
+ * label): never resolved by enumeration order, which is hash order in sysfs.  Then
+ * *ret_device and *ret_other (when not NULL) name the first two matches. */
+int devices_find(const char *spec, char **ret_device, char **ret_other);
 
 /* Whether SPEC names a device (LABEL=, UUID=, /dev/) rather than a path. */
 bool devices_is_spec(const char *spec);

@@ -151,10 +151,24 @@ static void load_state(struct run *run)
 /* Mount the card when there is one, waiting at most WAIT_S seconds. */
 static void mount_card(struct run *run, unsigned wait_s, bool required)
 {
-    _cleanup_free_ char *uuid = NULL;
+    _cleanup_free_ char *uuid = NULL, *other = NULL;
 
     run->card = (struct boot_source){ .dirfd = -1, .dir = BOOT_CARD_DIR, .card_spec = "none" };
-    int r = card_mount(run->config->card, wait_s, BOOT_CARD_DIR, &run->card_device, &uuid);
+    int r = card_mount(run->config->card, wait_s, BOOT_CARD_DIR, &run->card_device, &uuid, &other);
+    if (r == -ENOTUNIQ) {
+        /* Refused even when not required: a second card may be an impostor with its own
+         * state, keydisk and CA file. */
+        if (run->config->card)
+            log_error("hopboot.card=%s matches both %s and %s: not guessing which is the card", run->config->card,
+                      run->card_device, other);
+        else
+            log_error("two boot cards, %s and %s, both hold syslinux.cfg: not guessing which (hopboot.card= names "
+                      "one)",
+                      run->card_device, other);
+        free(run->card_device);
+        run->card_device = NULL;
+        return;
+    }
     if (r < 0) {
         if (required && r == -ENODEV)
             log_error("no boot card found within %u s (%s%s)", wait_s,
@@ -245,13 +259,17 @@ static int obtain_from_block(void *ctx, struct image *image, char *path, size_t 
  * trial counting (the boot state lives on the card). */
 static void boot_from_block(struct run *run, const char *spec)
 {
-    _cleanup_free_ char *device = NULL, *uuid = NULL;
+    _cleanup_free_ char *device = NULL, *uuid = NULL, *other = NULL;
     struct image *images = NULL;
     struct scan_ignored *ignored = NULL;
     size_t n = 0, n_ignored = 0;
 
     (void)mount_mkdir_p(BLOCK_SOURCE_DIR, 0700);
-    int r = card_mount(spec, run->config->wait_seconds, BLOCK_SOURCE_DIR, &device, &uuid);
+    int r = card_mount(spec, run->config->wait_seconds, BLOCK_SOURCE_DIR, &device, &uuid, &other);
+    if (r == -ENOTUNIQ) {
+        log_error("%s: matches both %s and %s: not guessing which", spec, device, other);
+        return;
+    }
     if (r == -ENODEV) {
         log_error("%s: no such device appeared within %u s", spec, run->config->wait_seconds);
         return;

@@ -96,10 +96,18 @@ static void load_modules(const struct handoff *h)
     }
 }
 
+/* The device SPEC names, waiting for it to appear.  Two devices that match are refused
+ * with one line (-ENOTUNIQ): a copy of the card must not become the card. */
 static int wait_for_device(const char *spec, char **ret_device)
 {
     for (int tenth = 0; tenth < CARD_WAIT_SECONDS * 10; tenth++) {
-        int r = devices_find(spec, ret_device);
+        _cleanup_free_ char *other = NULL;
+        int r = devices_find(spec, ret_device, &other);
+        if (r == -ENOTUNIQ) {
+            log_error("%s matches both %s and %s: not guessing which", spec, *ret_device, other);
+            free(*ret_device);
+            *ret_device = NULL;
+        }
         if (r != -ENODEV)
             return r;
         usleep(100 * 1000);
@@ -330,8 +338,10 @@ static char *mount_card(const struct handoff *h, bool image_in_ram)
     if ((r = wait_for_device(h->card, &card)) < 0 ||
         (r = mount_device(card, CARD_DIR, MS_RDONLY | MS_NOATIME, NULL)) < 0) {
         if (!image_in_ram)
-            fail(h->label, "the card %s %s", h->card, r == -ENODEV ? "did not appear" : "does not mount");
-        log_warning("the card %s %s, so no keydisk", h->card, r == -ENODEV ? "did not appear" : "does not mount");
+            fail(h->label, "the card %s %s", h->card,
+                 r == -ENODEV ? "did not appear" : r == -ENOTUNIQ ? "is not one device" : "does not mount");
+        log_warning("the card %s %s, so no keydisk", h->card,
+                    r == -ENODEV ? "did not appear" : r == -ENOTUNIQ ? "is not one device" : "does not mount");
         return NULL;
     }
     return TAKE_PTR(card);
