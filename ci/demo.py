@@ -90,6 +90,16 @@ def expect_os(story, version, *, trial=None):
     story.expect(rf"HOPBOOT-DEMO name=Demo version={re.escape(version)}\n", qemuboot.DEMO_TIMEOUT)
 
 
+def expect_confirmed(story, version, *older):
+    """The card's candidates are Demo-VERSION then OLDER; VERSION boots on its first trial
+    boot, its OS confirms it, and the demo's prompt follows."""
+    names = " ".join(re.escape(f"Demo-{v}.img") for v in (version, *older))
+    story.expect(rf"hopboot: candidates: {names}\n")
+    expect_os(story, version, trial=1)
+    story.expect(rf"hopboot-bless: {re.escape(f'Demo-{version}.img')} confirmed", qemuboot.DEMO_TIMEOUT)
+    story.q.expect(PROMPT, qemuboot.DEMO_TIMEOUT)
+
+
 def tour(ctx):
     card = ctx.workdir / "card.img"
     qemuboot.run_script("mkdemocard", "-o", card, "--append", f"hopboot.timeout=0 {QUIET}",
@@ -97,25 +107,16 @@ def tour(ctx):
     with ctx.boot(card, log="tour", reboot=True, hard_timeout=900) as q:
         story = Story(q)
         say("start: a card with Demo-1.0.0 and Demo-1.1.0; the loader boots the newest")
-        story.expect(r"hopboot: candidates: Demo-1\.1\.0\.img Demo-1\.0\.0\.img\n")
-        expect_os(story, "1.1.0", trial=1)
-        story.expect(r"hopboot-bless: Demo-1\.1\.0\.img confirmed", qemuboot.DEMO_TIMEOUT)
-        q.expect(PROMPT, qemuboot.DEMO_TIMEOUT)
+        expect_confirmed(story, "1.1.0", "1.0.0")
         fall_back, upgrade, roll_back = recipes(q.output)
 
         say(f"recipe 1, fall back: demo# {fall_back}")
         q.send(fall_back)
-        story.expect(r"hopboot: candidates: Demo-1\.0\.0\.img\n")
-        expect_os(story, "1.0.0", trial=1)
-        story.expect(r"hopboot-bless: Demo-1\.0\.0\.img confirmed", qemuboot.DEMO_TIMEOUT)
-        q.expect(PROMPT, qemuboot.DEMO_TIMEOUT)
+        expect_confirmed(story, "1.0.0")
 
         say(f"recipe 2, upgrade: demo# {upgrade}")
         q.send(upgrade)
-        story.expect(r"hopboot: candidates: Demo-1\.2\.0\.img Demo-1\.0\.0\.img\n")
-        expect_os(story, "1.2.0", trial=1)
-        story.expect(r"hopboot-bless: Demo-1\.2\.0\.img confirmed", qemuboot.DEMO_TIMEOUT)
-        q.expect(PROMPT, qemuboot.DEMO_TIMEOUT)
+        expect_confirmed(story, "1.2.0", "1.0.0")
 
         say(f"recipe 3, roll back: demo# {roll_back}")
         q.send(roll_back)

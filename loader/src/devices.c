@@ -3,11 +3,11 @@
 
 #include <blkid/blkid.h>
 #include <dirent.h>
-#include <sys/types.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "cleanup.h"
 #include "fileio.h"
