@@ -68,6 +68,8 @@ static int to_errno(CURLcode code, long response)
         return -EFBIG;
     case CURLE_PARTIAL_FILE:
         return -EBADMSG;
+    case CURLE_UNSUPPORTED_PROTOCOL: /* also a redirect to a scheme not allowed */
+        return -EPROTONOSUPPORT;
     default:
         return -EPROTO;
     }
@@ -89,7 +91,9 @@ static CURL *new_handle(const char *url, const struct fetch_options *o, char *cu
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)o->low_speed_time_s);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,ftp,tftp");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https,ftp");
+    /* A redirect never leaves TLS: an https URL that answers with http:// (a downgrade by
+     * whoever is on the path) fails instead of being followed. */
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, strncmp(url, "https://", 8) == 0 ? "https" : "http,https,ftp");
     curl_easy_setopt(c, CURLOPT_TFTP_BLKSIZE, (long)FETCH_TFTP_BLKSIZE);
     /* Certificates are always verified; there is no insecure mode. */
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -113,11 +117,11 @@ static int finish(CURL *c, CURLcode code, const char *curl_error, char *error, s
     return r;
 }
 
-/* Not found and an untrusted certificate stay so however often we ask (u-root's rule:
- * TFTP does not retry file-not-found). */
+/* Not found, an untrusted certificate and a refused redirect stay so however often we ask
+ * (u-root's rule: TFTP does not retry file-not-found). */
 static bool worth_retrying(int r)
 {
-    return r != -ENOENT && r != -EKEYREJECTED && r != -EFBIG;
+    return r != -ENOENT && r != -EKEYREJECTED && r != -EFBIG && r != -EPROTONOSUPPORT;
 }
 
 struct memory {

@@ -413,7 +413,8 @@ class Nginx(Server):
     (TLS servers add the protocol and cipher.)  .error_log is nginx's error
     log.  ssl_ciphers= sets nginx's ssl_ciphers, e.g. BUSYBOX_TLS_CIPHERS.
     limit_rate= ("2m": bytes per second) slows every response down, for transfers
-    long enough to watch.
+    long enough to watch.  redirect_to= ("http://10.0.2.2:PORT") answers every request
+    with a 302 to that base URL plus the request's path.
     Single-process mode (master_process off) keeps one process to stop and
     reads DIR as the user running the test.
     """
@@ -423,9 +424,10 @@ class Nginx(Server):
     package = "nginx"
 
     def __init__(self, directory, work, *, tls=False, ca=None, untrusted=False, ssl_ciphers=None,
-                 limit_rate=None, **kwargs):
+                 limit_rate=None, redirect_to=None, **kwargs):
         super().__init__(directory, work, **kwargs)
         self.limit_rate = limit_rate
+        self.redirect_to = redirect_to
         self.tls = tls or untrusted
         self.ssl_ciphers = ssl_ciphers
         self.untrusted = untrusted
@@ -492,7 +494,7 @@ http {{
         listen {LOCAL_HOST}:{self.port}{" ssl" if self.tls else ""};
 {tls_lines}        root {self.dir};
         autoindex off;
-{f"        limit_rate {self.limit_rate};" + chr(10) if self.limit_rate else ""}        location / {{ }}
+{f"        limit_rate {self.limit_rate};" + chr(10) if self.limit_rate else ""}        location / {{ {f"return 302 {self.redirect_to}$request_uri;" if self.redirect_to else ""} }}
     }}
 }}
 """)

@@ -16,7 +16,7 @@ One card: the good Demo-1.1.0 and, all newer, 4 KiB images Demo-2.0.K.img whose 
    5  the right line then 8 MiB of junk              malformed checksum file ... (over 4 KiB)
    4  a UTF-8 byte order mark, then the right line   malformed checksum file ...
    3  BSD style "SHA1 (Demo-2.0.3.img) = <hex>"      malformed checksum file ...
-   2  a directory, not a file                        cannot read Demo-2.0.2.img.sha1 (Is a directory)
+   2  a directory, not a file                        Demo-2.0.2.img.sha1 is not a regular file
    1  missing                                        no checksum file Demo-2.0.1.img.sha1
 
 Each gives exactly that one line naming the next candidate, in this order, then Demo-1.1.0
@@ -48,7 +48,7 @@ def sums_cases(digest, name, other):
         (5, right + b"x" * (8 << 20), MALFORMED),
         (4, b"\xef\xbb\xbf" + right, MALFORMED),
         (3, f"SHA1 ({name}) = {digest}\n".encode(), MALFORMED),
-        (2, "dir", r"cannot read {sha1} \(Is a directory\)"),
+        (2, "dir", r"{sha1} is not a regular file"),
         (1, None, "no checksum file {sha1}"),
     ]
 
