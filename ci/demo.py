@@ -97,7 +97,7 @@ def expect_confirmed(story, version, *older):
     story.expect(rf"hopboot: candidates: {names}\n")
     expect_os(story, version, trial=1)
     story.expect(rf"hopboot-bless: {re.escape(f'Demo-{version}.img')} confirmed", qemuboot.DEMO_TIMEOUT)
-    story.q.expect(PROMPT, qemuboot.DEMO_TIMEOUT)
+    story.expect(PROMPT, qemuboot.DEMO_TIMEOUT)
 
 
 def tour(ctx):
@@ -126,7 +126,7 @@ def tour(ctx):
         story.expect(rf"hopboot: Demo-1\.3\.0\.img: {TRIALS} trial boots ended without the OS confirming it "
                      r"\(hopboot-bless\), marked bad, trying Demo-1\.2\.0\.img\n")
         expect_os(story, "1.2.0")
-        q.expect(PROMPT, qemuboot.DEMO_TIMEOUT)
+        story.expect(PROMPT, qemuboot.DEMO_TIMEOUT)
         q.expect_not(r"Kernel panic")
 
         say("end: poweroff")
