@@ -406,10 +406,6 @@ static int attempt_download(const char *url, struct download *d, char *error, si
     int r = store_flush(&d->store);
     if (r < 0 && d->write_error == 0)
         d->write_error = r;
-    if (d->write_error == -EFBIG) {
-        snprintf(error, error_size, "larger than %llu MiB", (unsigned long long)(d->o->max_size >> 20));
-        return d->write_error;
-    }
     if (d->write_error < 0) {
         snprintf(error, error_size, "cannot store it in RAM (%s)", strerror(-d->write_error));
         return d->write_error;
