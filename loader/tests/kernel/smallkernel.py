@@ -82,6 +82,9 @@ def use(ctx):
             raise TestFailure(f"{path} missing: the ctest fixture kernel.build makes it "
                               f"(ctest --test-dir {ctx.build} -L kernel)")
     ctx.loader_kernel, ctx.loader_initrd = kernel, initrd
+    # The small kernel's cards sit on IDE, as a CompactFlash card: its ata_piix is built in
+    # (the other qemu tests put the card on virtio-scsi; qemuboot.CARD_BUS says why).
+    ctx.card_bus = "ide"
     release = release_of(kernel)
     note(f"loader: {kernel} ({kernel.stat().st_size} bytes, Linux {release}) + "
          f"{initrd.name} ({initrd.stat().st_size} bytes)")
@@ -100,7 +103,7 @@ def boot(ctx, card, *, nic="virtio-net-pci", log="boot"):
     """A Qemu booting `card` with user networking on a NIC of model `nic` (QEMU's name)."""
     if nic == "virtio-net-pci":
         return netboot.boot(ctx, card, log=log)
-    return qemuboot.Qemu(ctx.workdir / f"{log}.log", card=card, name=log,
+    return qemuboot.Qemu(ctx.workdir / f"{log}.log", card=card, name=log, card_bus=ctx.card_bus,
                          hard_timeout=qemuboot.BOOT_HARD_TIMEOUT, give_up_on=netboot.GIVE_UP_ON,
                          extra_args=("-netdev", "user,id=n0", "-device", f"{nic},netdev=n0"))
 

@@ -30,7 +30,7 @@ class SdQemu(qemuboot.Qemu):
 
     def command(self):
         argv = super().command()
-        at = argv.index(f"file={self.card},format=raw,if=ide")
+        at = argv.index(qemuboot.card_drive(self.card, self.card_bus)[1])
         argv[at - 1:at + 1] = ["-drive", f"if=none,id=sdcard,format=raw,file={self.card}",
                                "-device", "sdhci-pci", "-device", "sd-card,drive=sdcard"]
         return argv

@@ -50,6 +50,16 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 IMAGES_DIR = REPO_ROOT / "images"
 
 QEMU = "qemu-system-x86_64"
+# Where a test's card sits.  "ide": an IDE disk on the PIIX controller, as a CompactFlash
+# card in true-IDE mode (ata_piix).  "scsi": a SCSI disk on virtio-scsi, as a card in a
+# USB or SCSI reader; Linux calls it /dev/sda too.  The default is "scsi" because SeaBIOS
+# reads an IDE disk by PIO, one emulated I/O exit per word under TCG: loading the loader
+# kernel and initramfs takes 4 s from IDE against 1 s from virtio-scsi, a quarter of every
+# boot (doc/design-notes.md, "Test time").  The IDE path stays tested: the small loader
+# kernel's tests (loader/tests/kernel), the tests with a second IDE disk and qemu.newest
+# put the card on IDE, and so does ci/demo.
+CARD_BUSES = ("scsi", "ide")
+CARD_BUS = "scsi"
 PARTITION_OFFSET = 1048576          # the card's only partition starts at 1 MiB
 DEFAULT_HARD_TIMEOUT = 180          # seconds one QEMU run may live, whatever happens
 BOOT_HARD_TIMEOUT = 240             # what card boots use: loader + kexec + demo under TCG
@@ -139,7 +149,8 @@ class Qemu:
 
     Use as a context manager: QEMU starts on enter and is killed on exit,
     also when the block raises.  Either `card` (booted through SeaBIOS and
-    syslinux from an IDE disk) or `kernel` (+ `initrd`, `append`) is given.
+    syslinux from a disk on the bus `card_bus`, see CARD_BUSES) or `kernel`
+    (+ `initrd`, `append`) is given.
     After `hard_timeout` seconds QEMU is killed whatever the test is doing.
     expect() gives up early when a `give_up_on` regex appears after its
     cursor before what it waits for.  net=True gives the guest QEMU user
@@ -151,9 +162,12 @@ class Qemu:
 
     def __init__(self, log_path, *, card=None, kernel=None, initrd=None, append=None,
                  hard_timeout=DEFAULT_HARD_TIMEOUT, memory=1024, extra_args=(), name=None,
-                 give_up_on=(), net=False, reboot=False):
+                 give_up_on=(), net=False, reboot=False, card_bus=CARD_BUS):
         if (card is None) == (kernel is None):
             raise ValueError("give exactly one of card= and kernel=")
+        if card_bus not in CARD_BUSES:
+            raise ValueError(f"card_bus must be one of {', '.join(CARD_BUSES)}")
+        self.card_bus = card_bus
         self.log_path = Path(log_path)
         self.stderr_path = self.log_path.with_suffix(".qemu-stderr")
         self.name = name or self.log_path.stem
@@ -190,7 +204,7 @@ class Qemu:
                 "-monitor", "none",
                 "-chardev", "stdio,id=s0,signal=off", "-serial", "chardev:s0"]
         if self.card is not None:
-            argv += ["-drive", f"file={self.card},format=raw,if=ide"]
+            argv += card_drive(self.card, self.card_bus)
         else:
             argv += ["-kernel", str(self.kernel)]
             if self.initrd is not None:
@@ -716,6 +730,8 @@ class Context:
         # kernel/vmlinuz and initrd.img.  Tests of another loader kernel set these.
         self.loader_kernel = None
         self.loader_initrd = None
+        # The bus ctx.boot() puts the card on (CARD_BUSES).
+        self.card_bus = CARD_BUS
 
     def artifact(self, relative):
         path = self.build / relative
@@ -788,13 +804,15 @@ class Context:
         return out
 
     def boot(self, card, *, log="boot", hard_timeout=BOOT_HARD_TIMEOUT, give_up_on=GIVE_UP_ON,
-             net=False, extra_args=(), reboot=False):
+             net=False, extra_args=(), reboot=False, card_bus=None):
         """A Qemu (context manager) booting `card`, console logged to workdir/LOG.log.
 
         extra_args: more QEMU arguments, e.g. another disk for a block source.
-        reboot: the guest's reboots restart it in place instead of ending QEMU."""
+        reboot: the guest's reboots restart it in place instead of ending QEMU.
+        card_bus: the card's bus (CARD_BUSES); None: self.card_bus."""
         return Qemu(self.workdir / f"{log}.log", card=card, hard_timeout=hard_timeout, name=log,
-                    give_up_on=give_up_on, net=net, extra_args=extra_args, reboot=reboot)
+                    give_up_on=give_up_on, net=net, extra_args=extra_args, reboot=reboot,
+                    card_bus=card_bus or self.card_bus)
 
 
 def _on_signal(signum, frame):
@@ -892,6 +910,14 @@ def make_ext4_disk(path, files=(), *, label=None, size="32M", log=None):
     run_tool(["mke2fs", "-q", "-F", "-t", "ext4", *(["-L", label] if label else []), "-d", root, path, size],
              log=log)
     return path
+
+
+def card_drive(card, bus):
+    """QEMU arguments attaching the card image `card` on `bus` (see CARD_BUSES)."""
+    if bus == "ide":
+        return ["-drive", f"file={card},format=raw,if=ide"]
+    return ["-drive", f"file={card},format=raw,if=none,id=card",
+            "-device", "virtio-scsi-pci,id=cardscsi", "-device", "scsi-hd,drive=card,bus=cardscsi.0"]
 
 
 def ide_disk(path, index=1):

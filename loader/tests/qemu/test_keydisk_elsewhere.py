@@ -56,6 +56,7 @@ def holds(path, token):
 
 
 def main(ctx):
+    ctx.card_bus = "ide"  # the card on IDE beside the second IDE disk, so that they are sda and sdb
     images = ctx.stage_demo("1.1.0")
     box = ctx.workdir / "box1.kd"
     stick = ctx.workdir / "kdstick.img"

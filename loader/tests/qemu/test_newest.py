@@ -15,6 +15,7 @@ import qemuboot  # noqa: E402
 
 
 def main(ctx):
+    ctx.card_bus = "ide"  # the card on IDE (ata_piix, a module of Debian's kernel), as a CompactFlash card
     images = ctx.stage_demo("1.0.0", "1.1.0")
     card = ctx.make_card(images.values())
     with ctx.boot(card) as q:

@@ -22,6 +22,7 @@ import qemuboot  # noqa: E402
 
 
 def main(ctx):
+    ctx.card_bus = "ide"  # the card on IDE beside the second IDE disk, so that they are sda and sdb
     images = ctx.stage_demo("1.0.0", "1.1.0")
     other = ctx.make_card([images["1.0.0"]], card="other.img", append="demo.poweroff")
     second = qemuboot.ide_disk(other)

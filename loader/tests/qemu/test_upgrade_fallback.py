@@ -43,6 +43,7 @@ def check_card(card, present, absent):
 
 
 def main(ctx):
+    ctx.card_bus = "ide"  # the card on IDE beside the second IDE disk, so that they are sda and sdb
     images = ctx.stage_demo("1.0.0", "1.1.0")
     upgrade = ctx.stage_demo("1.2.0")["1.2.0"]
     disk = qemuboot.make_ext4_disk(ctx.workdir / "upgrade.img", [upgrade, f"{upgrade}.sha1"], label="UPGRADE",
