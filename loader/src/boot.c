@@ -47,6 +47,13 @@ int boot_expected_sha1(int dirfd, const char *file, uint8_t ret[SUMS_SHA1_LEN], 
     return 0;
 }
 
+int boot_unreadable(int r, char *reason, size_t size)
+{
+    if (r == -EBADFD || r == -EISDIR)
+        return reason_set(reason, size, r, "not a regular file (a symbolic link, directory, device node or FIFO)");
+    return reason_set(reason, size, r, "cannot read the image (%s)", strerror(-r));
+}
+
 int boot_verify_card(const struct boot_source *src, struct image *image, const struct verify_pass *pass,
                      char *reason, size_t size)
 {
@@ -58,7 +65,7 @@ int boot_verify_card(const struct boot_source *src, struct image *image, const s
         return r;
     r = verify_file(src->dirfd, image->file, pass, expected, actual);
     if (r < 0 && r != -EBADMSG)
-        return reason_set(reason, size, r, "cannot read the image (%s)", strerror(-r));
+        return boot_unreadable(r, reason, size);
     snprintf(sums_file, sizeof(sums_file), "%s.sha1", image->file);
     return image_accept_digest(image, actual, expected, sums_file, reason, size);
 }

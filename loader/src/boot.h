@@ -40,6 +40,11 @@ int boot_expected_sha1(int dirfd, const char *file, uint8_t ret[IMAGE_SHA1_LEN],
 
 struct verify_pass;
 
+/* Why an image file R (-errno from fileio_open_regular() or a read) cannot be checked, as
+ * one phrase in REASON: "not a regular file (...)" for -EBADFD and -EISDIR, else "cannot
+ * read the image (...)".  Returns R. */
+int boot_unreadable(int r, char *reason, size_t reason_size);
+
 /* Verify IMAGE on the card against its .sha1 (reading it with PASS, may be NULL: see
  * verify.h), setting image->sha1 and image->verified.  On failure writes a phrase such as "checksum mismatch (...)" into REASON and returns
  * -errno. */

@@ -326,6 +326,10 @@ static int parse_hopboot_key(struct config *c, const char *word, const char *key
         if (parse_unsigned(value, 600, &number) < 0)
             return BAD_VALUE("expected seconds (0-600)", "%u", c->menu_timeout);
         c->menu_timeout = number;
+    } else if (IS("timeout.fetch")) {
+        if (parse_unsigned(value, 86400, &number) < 0)
+            return BAD_VALUE("expected seconds (0-86400; 0: no limit)", "%u", c->fetch_timeout);
+        c->fetch_timeout = number;
     } else if (IS("tries")) {
         if (parse_unsigned(value, STATE_MAX_TRIES, &number) < 0) {
             char why[64];
@@ -393,6 +397,7 @@ int cmdline_parse_at_least(const char *text, const char *default_name, enum veri
         .kexec = KEXEC_METHOD_AUTO,
         .tries = 3,
         .menu_timeout = 3,
+        .fetch_timeout = CMDLINE_FETCH_TIMEOUT_DEFAULT,
         .verify = minimum,
     };
     int r = cmdline_split(text, &words, &n);

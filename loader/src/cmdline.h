@@ -29,6 +29,10 @@ enum verify_mode {
  * config and the hand-off keep the suffix on the keydisk's value. */
 #define CMDLINE_KEYDISK_REQUIRED ",required"
 
+/* hopboot.timeout.fetch= when not given: half an hour for one image (1 GiB at 600 KiB/s),
+ * so a server that trickles just above the low-speed limit cannot hold the boot for days. */
+#define CMDLINE_FETCH_TIMEOUT_DEFAULT 1800
+
 /* Whether KEYDISK (a config's or hand-off's keydisk value) ends in CMDLINE_KEYDISK_REQUIRED.
  * With RET_PLACE, *ret_place gets the value without it (malloc'd; NULL when out of memory). */
 bool cmdline_keydisk_required(const char *keydisk, char **ret_place);
@@ -53,6 +57,8 @@ struct config {
     enum kexec_method kexec; /* hopboot.kexec=auto|syscall|tools */
     unsigned tries;          /* hopboot.tries=  trial boots of an unconfirmed image; 0: off */
     unsigned menu_timeout;   /* hopboot.timeout=  seconds the boot menu counts down; 0: no menu */
+    unsigned fetch_timeout;  /* hopboot.timeout.fetch=  seconds one network download may take in
+                              * all, retries included; 0: no limit */
     enum verify_mode verify; /* hopboot.verify=sha1|sha256|signed */
     char **os_args;        /* NULL-terminated: words passed on to the OS kernel */
     size_t n_os_args;

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -32,6 +33,61 @@ void fetch_default_options(struct fetch_options *ret)
         .low_speed_time_s = 30,
         .retries = 3,
     };
+}
+
+/* o->deadline_s counted from the start of one fetch. */
+struct deadline {
+    unsigned limit_s; /* 0: none */
+    struct timespec start;
+};
+
+static void deadline_start(struct deadline *d, unsigned limit_s)
+{
+    d->limit_s = limit_s;
+    clock_gettime(CLOCK_MONOTONIC, &d->start);
+}
+
+/* Seconds left (at least 1 while any is), 0 once the deadline has passed, or UINT_MAX
+ * without one. */
+static unsigned deadline_left(const struct deadline *d)
+{
+    struct timespec now;
+    if (d->limit_s == 0)
+        return UINT_MAX;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double elapsed = (double)(now.tv_sec - d->start.tv_sec) + (double)(now.tv_nsec - d->start.tv_nsec) / 1e9;
+    if (elapsed >= d->limit_s)
+        return 0;
+    unsigned left = (unsigned)((double)d->limit_s - elapsed);
+    return left > 0 ? left : 1;
+}
+
+/* The per-attempt part: libcurl gives up when the deadline comes (CURLOPT_TIMEOUT). */
+static void deadline_apply(const struct deadline *d, CURL *c)
+{
+    unsigned left = deadline_left(d);
+    if (left != UINT_MAX)
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)left);
+}
+
+/* After an attempt ended with R: -ETIME and the phrase when the deadline has passed
+ * (a timeout then is the deadline's, not the server's), else R. */
+static int deadline_check(const struct deadline *d, int r, char *error, size_t error_size)
+{
+    if (r == 0 || deadline_left(d) > 0)
+        return r;
+    snprintf(error, error_size, "not done after %u s (the limit for one download; hopboot.timeout.fetch=)",
+             d->limit_s);
+    return -ETIME;
+}
+
+/* Sleep DELAY_S before the next attempt, unless the deadline comes first: then false. */
+static bool pause_before_retry(const struct deadline *d, unsigned delay_s)
+{
+    if (deadline_left(d) <= delay_s)
+        return false;
+    sleep(delay_s);
+    return true;
 }
 
 static void curl_easy_cleanupp(CURL **c)
@@ -121,7 +177,7 @@ static int finish(CURL *c, CURLcode code, const char *curl_error, char *error, s
  * (u-root's rule: TFTP does not retry file-not-found). */
 static bool worth_retrying(int r)
 {
-    return r != -ENOENT && r != -EKEYREJECTED && r != -EFBIG && r != -EPROTONOSUPPORT;
+    return r != -ENOENT && r != -EKEYREJECTED && r != -EFBIG && r != -EPROTONOSUPPORT && r != -ETIME;
 }
 
 struct memory {
@@ -152,13 +208,16 @@ static int fetch_memory(const char *url, const struct fetch_options *o, bool lis
                         size_t error_size)
 {
     char curl_error[CURL_ERROR_SIZE] = "";
+    struct deadline deadline;
     int r = -EPROTO;
 
+    deadline_start(&deadline, o->deadline_s);
     for (unsigned attempt = 0; attempt <= o->retries; attempt++) {
         _cleanup_(curl_easy_cleanupp) CURL *c = new_handle(url, o, curl_error);
         if (!c)
             return -ENOMEM;
         m->len = 0;
+        deadline_apply(&deadline, c);
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)FETCH_SMALL_LOW_SPEED_S);
         curl_easy_setopt(c, CURLOPT_DIRLISTONLY, list ? 1L : 0L);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_memory);
@@ -168,10 +227,11 @@ static int fetch_memory(const char *url, const struct fetch_options *o, bool lis
             snprintf(error, error_size, "larger than %zu bytes", m->max);
             return -EFBIG;
         }
+        r = deadline_check(&deadline, r, error, error_size);
         if (r == 0 || !worth_retrying(r))
             break;
-        if (attempt < o->retries)
-            sleep(1u << attempt);
+        if (attempt < o->retries && !pause_before_retry(&deadline, 1u << attempt))
+            break;
     }
     if (r >= 0)
         m->data[m->len] = '\0';
@@ -384,12 +444,14 @@ static int restart(struct download *d)
     return EVP_DigestInit_ex(d->ctx, EVP_sha1(), NULL) == 1 ? 0 : -ENOTRECOVERABLE;
 }
 
-static int attempt_download(const char *url, struct download *d, char *error, size_t error_size)
+static int attempt_download(const char *url, struct download *d, const struct deadline *deadline, char *error,
+                            size_t error_size)
 {
     char curl_error[CURL_ERROR_SIZE] = "";
     _cleanup_(curl_easy_cleanupp) CURL *c = new_handle(url, d->o, curl_error);
     if (!c)
         return -ENOMEM;
+    deadline_apply(deadline, c);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_file);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, d);
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
@@ -410,7 +472,7 @@ static int attempt_download(const char *url, struct download *d, char *error, si
         snprintf(error, error_size, "cannot store it in RAM (%s)", strerror(-d->write_error));
         return d->write_error;
     }
-    return finish(c, code, curl_error, error, error_size);
+    return deadline_check(deadline, finish(c, code, curl_error, error, error_size), error, error_size);
 }
 
 int fetch_image(const char *url, int fd, const struct fetch_options *o, uint8_t ret_digest[SUMS_SHA1_LEN],
@@ -420,10 +482,12 @@ int fetch_image(const char *url, int fd, const struct fetch_options *o, uint8_t 
     _cleanup_(download_donep) struct download d = { .fd = fd, .ctx = ctx, .o = o };
     uint8_t digest[EVP_MAX_MD_SIZE];
     unsigned int digest_len = 0;
+    struct deadline deadline;
     int r = -EPROTO;
 
     if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) != 1)
         return -ENOMEM;
+    deadline_start(&deadline, o->deadline_s);
     if ((r = store_start(&d.store, fd, ctx)) < 0)
         return r;
     for (unsigned attempt = 0; attempt <= o->retries; attempt++) {
@@ -431,10 +495,12 @@ int fetch_image(const char *url, int fd, const struct fetch_options *o, uint8_t 
          * resume the server refused, starts over. */
         if (d.written > 0 && (!resumable(url) || r == -EPROTO) && (r = restart(&d)) < 0)
             return r;
-        r = attempt_download(url, &d, error, error_size);
+        r = attempt_download(url, &d, &deadline, error, error_size);
         if (r == 0 || !worth_retrying(r) || d.write_error < 0)
             break;
         if (attempt < o->retries) {
+            if (deadline_left(&deadline) <= 1u << attempt)
+                break; /* no time left for another attempt: the last error stands */
             if (o->retrying) /* resumed only when the scheme can and the server did not refuse */
                 o->retrying(o->userdata, d.written, resumable(url) && r != -EPROTO, 1u << attempt, error);
             sleep(1u << attempt);

@@ -4,7 +4,8 @@
  *
  * Errors: -ENOENT (404, FTP 550, TFTP file not found), -ETIMEDOUT, -ECONNREFUSED,
  * -EHOSTUNREACH, -EKEYREJECTED (server certificate not trusted), -EFBIG (larger than
- * allowed), -EBADMSG (short or overlong body), -EPROTO (anything else). */
+ * allowed), -EBADMSG (short or overlong body), -ETIME (past o->deadline_s, not retried),
+ * -EPROTO (anything else). */
 #pragma once
 
 #include <stdbool.h>
@@ -19,6 +20,10 @@ struct fetch_options {
     unsigned low_speed_time_s;  /* give up an attempt slower than 1 KiB/s for this long */
     unsigned retries;           /* further attempts after a failed one, with backoff */
     uint64_t max_size;          /* refuse images larger than this (0: no limit) */
+    /* One fetch, every attempt and the pauses between them, ends after this many seconds
+     * (0: no deadline): the low-speed limit alone lets a server that sends just over
+     * 1 KiB/s hold a transfer for days. */
+    unsigned deadline_s;
     /* Called about once a second while an image downloads (may be NULL). */
     void (*progress)(void *userdata, uint64_t done, uint64_t total);
     /* Called before an image download is tried again (may be NULL): DONE bytes arrived,
@@ -29,7 +34,8 @@ struct fetch_options {
 };
 
 /* The defaults: the initramfs CA bundle, 10 s connect, 30 s low speed for images (10 s
- * for an index, a .sha1 or a listing), 3 retries with 1, 2, 4 s backoff. */
+ * for an index, a .sha1 or a listing), 3 retries with 1, 2, 4 s backoff, no deadline (the
+ * loader sets hopboot.timeout.fetch=). */
 void fetch_default_options(struct fetch_options *ret);
 
 /* Fetch URL into memory, at most MAX bytes (-EFBIG beyond).  On success *ret_data

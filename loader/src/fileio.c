@@ -32,16 +32,37 @@ int fileio_write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
+static int regular_or_errno(const struct stat *st)
+{
+    if (S_ISREG(st->st_mode))
+        return 0;
+    return S_ISDIR(st->st_mode) ? -EISDIR : -EBADFD;
+}
+
+int fileio_open_regular(int dirfd, const char *path)
+{
+    struct stat st;
+    if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return -errno;
+    int r = regular_or_errno(&st);
+    if (r < 0)
+        return r;
+    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+    if (fd < 0)
+        return errno == ELOOP ? -EBADFD : -errno; /* turned into a link since fstatat */
+    if (fstat(fd, &st) < 0 || (r = regular_or_errno(&st)) < 0) {
+        r = r < 0 ? r : -errno;
+        close(fd);
+        return r;
+    }
+    return fd;
+}
+
 int fileio_read_file(int dirfd, const char *path, size_t max_size, char **ret_data, size_t *ret_len)
 {
-    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    _cleanup_close_ int fd = fileio_open_regular(dirfd, path);
     if (fd < 0)
-        return -errno;
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return -errno;
-    if (!S_ISREG(st.st_mode))
-        return S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
+        return fd;
 
     _cleanup_free_ char *buf = malloc(max_size + 1);
     if (!buf)

@@ -16,6 +16,7 @@
 
 #include "boot.h"
 #include "cleanup.h"
+#include "fileio.h"
 #include "reason.h"
 #include "kmodules.h"
 #include "mount.h"
@@ -164,7 +165,7 @@ static int mount_nfs(const struct url *u, const char *dir, const char *client_ip
         return -ENOMEM;
     const char *const modules[] = { "nfsv4" };
     (void)kmodules_load(modules, ELEMENTSOF(modules));
-    if ((r = mount_mkdir_p(NETBOOT_NFS_DIR, 0755)) < 0 || mount(source, NETBOOT_NFS_DIR, "nfs4", MS_RDONLY, options) < 0) {
+    if ((r = mount_mkdir_p(NETBOOT_NFS_DIR, 0755)) < 0 || mount(source, NETBOOT_NFS_DIR, "nfs4", MS_RDONLY | MS_NODEV | MS_NOSUID | MS_NOEXEC, options) < 0) {
         r = r < 0 ? r : -errno;
         snprintf(error, size, "the export %s does not mount (%s)", source, strerror(-r));
         return r;
@@ -258,14 +259,24 @@ static int copy_from_nfs(const struct netboot_source *s, struct image *image, in
     char sums_file[512];
 
     struct stat st;
-    _cleanup_close_ int src = openat(s->nfs_dirfd, image->file, O_RDONLY | O_CLOEXEC);
-    if (src < 0 || fstat(src, &st) < 0)
+    _cleanup_close_ int src = fileio_open_regular(s->nfs_dirfd, image->file);
+    if (src == -EBADFD || src == -EISDIR)
+        return reason_set(reason, size, src, "not a regular file on the export (a symbolic link, directory, "
+                                             "device node or FIFO)");
+    if (src < 0)
+        return reason_set(reason, size, src, "cannot open it on the export (%s)", strerror(-src));
+    if (fstat(src, &st) < 0)
         return reason_set(reason, size, -errno, "cannot open it on the export (%s)", strerror(errno));
     if (s->options.max_size && (uint64_t)st.st_size > s->options.max_size)
         return reason_set(reason, size, -EFBIG, "too large for this machine's RAM (at most %llu MiB fit)",
                     (unsigned long long)(s->options.max_size >> 20));
-    struct verify_pass pass = { .dst_fd = fd, .progress = s->options.progress, .progress_userdata = s->options.userdata };
+    /* max_size also stops a file that grows on the server while it is copied. */
+    struct verify_pass pass = { .dst_fd = fd, .max_size = s->options.max_size, .progress = s->options.progress,
+                                .progress_userdata = s->options.userdata };
     int r = verify_stream(src, &pass, actual, NULL, &bytes);
+    if (r == -EFBIG)
+        return reason_set(reason, size, r, "too large for this machine's RAM (at most %llu MiB fit)",
+                          (unsigned long long)(s->options.max_size >> 20));
     if (r < 0)
         return reason_set(reason, size, r, "cannot copy it into RAM (%s)", strerror(-r));
     snprintf(sums_file, sizeof(sums_file), "%s.sha1", image->file);

@@ -158,6 +158,7 @@ void netsource_boot(struct run *run, const struct url *template)
     }
     fetch_default_options(&options);
     options.max_size = pipeline_ram_limit();
+    options.deadline_s = run->config->fetch_timeout;
     if (run->config->ca && trust_extra_ca(run, &options) < 0)
         return;
     if ((r = netboot_list(&u, run->config->name, run->net.ip, &options, &source, &images, &n, error,
@@ -194,6 +195,7 @@ static int fetch_overlay(struct run *run, char **ret_url, enum overlay_check *re
         return reason_set(reason, size, r, "%s", r == -ENODATA ? "uses a value this machine does not have"
                                                                : "not a valid URL after expansion");
     fetch_default_options(&options);
+    options.deadline_s = run->config->fetch_timeout;
     uint64_t ram = pipeline_ram_limit();
     options.max_size = ram && ram < OVERLAY_MAX_SIZE ? ram : OVERLAY_MAX_SIZE;
     if (run->config->ca && trust_extra_ca(run, &options) < 0)

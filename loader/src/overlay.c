@@ -77,6 +77,11 @@ static int check_signed(const char *url, const char *file, int fd, const struct 
     int r = fetch_signature(url, file, o, &sig, reason, size);
     if (r < 0)
         return r;
+    _cleanup_free_ char *sig_file = NULL;
+    if (asprintf(&sig_file, "%s.minisig", file) < 0)
+        return reason_set(reason, size, -ENOMEM, "out of memory");
+    if ((r = trust_check_algorithm(&sig, sig_file, reason, size)) < 0)
+        return r;
     minisign_format_key_id(sig.key_id, key_id);
     r = minisign_verifier_new(&sig, t->keys, t->n_keys, &verifier);
     if (r == -ENOKEY)

@@ -41,10 +41,11 @@ static int check_sha256(const struct boot_source *src, struct image *image, cons
     if (r < 0)
         return reason_set(reason, size, r, "cannot read %s (%s)", sums_file, strerror(-r));
 
-    _cleanup_close_ int fd = openat(src->dirfd, image->file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0 || (r = verify_stream(fd, pass, sha1, actual, NULL)) < 0)
-        return reason_set(reason, size, fd < 0 ? -errno : r, "cannot read the image (%s)",
-                          strerror(fd < 0 ? errno : -r));
+    _cleanup_close_ int fd = fileio_open_regular(src->dirfd, image->file);
+    if (fd < 0)
+        return boot_unreadable(fd, reason, size);
+    if ((r = verify_stream(fd, pass, sha1, actual, NULL)) < 0)
+        return reason_set(reason, size, r, "cannot read the image (%s)", strerror(-r));
     if (memcmp(actual, expected, sizeof(actual)) != 0) {
         sums_format_hex_n(actual, sizeof(actual), actual_hex);
         sums_format_hex_n(expected, sizeof(expected), expected_hex);
@@ -93,6 +94,14 @@ static int check_signed_name(const struct trust *t, const struct minisign_signat
     return 0;
 }
 
+int trust_check_algorithm(const struct minisign_signature *sig, const char *sig_file, char *reason, size_t size)
+{
+    if (sig->algorithm == MINISIGN_LEGACY && !HOPBOOT_LEGACY_SIGNATURES)
+        return reason_set(reason, size, -EPROTONOSUPPORT,
+                          "%s is a legacy signature (minisign -l), which this loader refuses", sig_file);
+    return 0;
+}
+
 static int check_signed(const struct trust *t, const struct boot_source *src, struct image *image,
                         const struct verify_pass *copy, char *reason, size_t size)
 {
@@ -114,6 +123,8 @@ static int check_signed(const struct trust *t, const struct boot_source *src, st
         return reason_set(reason, size, -EBADMSG, "malformed signature file %s", sig_file);
     if (r < 0)
         return reason_set(reason, size, r, "cannot read %s (%s)", sig_file, strerror(-r));
+    if ((r = trust_check_algorithm(&sig, sig_file, reason, size)) < 0)
+        return r;
 
     r = minisign_verifier_new(&sig, t->keys, t->n_keys, &verifier);
     minisign_format_key_id(sig.key_id, key_id);
@@ -127,9 +138,9 @@ static int check_signed(const struct trust *t, const struct boot_source *src, st
         return r;
 
     /* One pass: the card's bytes (into RAM when COPY says so) through the verifier and SHA-1. */
-    _cleanup_close_ int src_fd = openat(src->dirfd, image->file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    _cleanup_close_ int src_fd = fileio_open_regular(src->dirfd, image->file);
     if (src_fd < 0)
-        return reason_set(reason, size, -errno, "cannot read the image (%s)", strerror(errno));
+        return boot_unreadable(src_fd, reason, size);
     struct verify_pass pass = *copy;
     pass.observe = feed_verifier;
     pass.userdata = verifier;
@@ -158,8 +169,10 @@ static int open_ram_copy(const struct boot_source *src, const struct image *imag
     *ret_fd = -1;
     if (!ram_path)
         return 0;
-    if (fstatat(src->dirfd, image->file, &st, 0) < 0)
-        return reason_set(reason, size, -errno, "cannot read the image (%s)", strerror(errno));
+    if (fstatat(src->dirfd, image->file, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return boot_unreadable(-errno, reason, size);
+    if (!S_ISREG(st.st_mode))
+        return boot_unreadable(S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD, reason, size);
     if (max_size && (uint64_t)st.st_size > max_size)
         return reason_set(reason, size, -EFBIG, "too large for this machine's RAM (at most %llu MiB fit)",
                           (unsigned long long)(max_size >> 20));

@@ -43,6 +43,11 @@ struct trust {
 int trust_check_card(const struct trust *t, const struct boot_source *source, struct image *image,
                      const char *ram_path, uint64_t max_size, char *reason, size_t size);
 
+/* Whether this build accepts SIG's algorithm: minisign's default (prehashed) always,
+ * legacy ("Ed", minisign -S -l) only when built with -DHOPBOOT_LEGACY_SIGNATURES=ON.
+ * Returns 0, or -EPROTONOSUPPORT with one phrase naming SIG_FILE in REASON. */
+int trust_check_algorithm(const struct minisign_signature *sig, const char *sig_file, char *reason, size_t size);
+
 /* Rollback protection: refuse versions older than FLOOR, the newest version the OS
  * confirmed (the boot state's floor; "" or one that does not parse: no floor). */
 void trust_set_floor(struct trust *t, const char *floor);

@@ -95,9 +95,9 @@ int verify_file(int dirfd, const char *path, const struct verify_pass *pass, con
 {
     uint8_t actual[SUMS_SHA1_LEN];
 
-    _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    _cleanup_close_ int fd = fileio_open_regular(dirfd, path);
     if (fd < 0)
-        return -errno;
+        return fd;
     int r = verify_stream(fd, pass, actual, NULL, NULL);
     if (r < 0)
         return r;

@@ -949,7 +949,8 @@ class FaultyHttp(Server):
     requests, e.g. `Range: bytes=N-`, are answered in full.  chunked=True: whole
     answers to GETs of matching files come with Transfer-Encoding: chunked and no
     Content-Length (so a client cannot see the size up front), and with cuts=0 none is
-    cut.  It exits after `max_requests` requests or the lifetime.  .log has one line per
+    cut.  trickle=N: bodies of matching files go out at N bytes a second (N/4 bytes every
+    quarter second), to outlast a client's deadline.  It exits after `max_requests` requests or the lifetime.  .log has one line per
     request:
         3 GET /Demo-1.0.0.img range="bytes=1048576-" 206 bytes=1048576-3145727/3145728 sent=2097152
         1 GET /Demo-1.0.0.img range="-" 200 bytes=0-3145727/3145728 sent=1048576 CUT
@@ -961,7 +962,7 @@ class FaultyHttp(Server):
     scheme = "http"
 
     def __init__(self, directory, work=None, *, cut_after=1 << 20, pattern="*", cuts=1,
-                 stall=0, max_requests=200, chunked=False, **kwargs):
+                 stall=0, max_requests=200, chunked=False, trickle=0, **kwargs):
         if work is None:
             work = tempfile.mkdtemp(prefix="hopboot-faulty-http-")
         super().__init__(directory, work, **kwargs)
@@ -971,6 +972,7 @@ class FaultyHttp(Server):
         self.stall = stall
         self.max_requests = max_requests
         self.chunked = chunked
+        self.trickle = trickle
 
     def _check_binary(self):
         self.binary_path = sys.executable
@@ -979,7 +981,7 @@ class FaultyHttp(Server):
         return [self.binary_path, Path(__file__).resolve(), "_faulty-http-child",
                 "--dir", self.dir, "--port", self.port, "--log", self.log,
                 "--cut-after", self.cut_after, "--pattern", self.pattern, "--cuts", self.cuts,
-                "--stall", self.stall, "--max-requests", self.max_requests,
+                "--stall", self.stall, "--max-requests", self.max_requests, "--trickle", self.trickle,
                 "--lifetime", self.lifetime, *(["--chunked"] if self.chunked else [])]
 
     def requests(self):
@@ -1072,11 +1074,13 @@ class _FaultyHandler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Range", f"bytes {first}-{last}/{size}")
         self.end_headers()
         cut = send_body and self.server.take_cut(path.name)
-        sent = self.copy(path, first, min(length, self.server.args.cut_after) if cut else length, chunked) \
-            if send_body else 0
+        trickle = self.server.args.trickle if fnmatch.fnmatch(path.name, self.server.args.pattern) else 0
+        sent = self.copy(path, first, min(length, self.server.args.cut_after) if cut else length, chunked,
+                         trickle) if send_body else 0
         if cut:
             self.drop_connection()
-        return f"{status} bytes={first}-{last}/{size} sent={sent}{' CUT' if cut else ''}{' CHUNKED' if chunked else ''}"
+        return (f"{status} bytes={first}-{last}/{size} sent={sent}{' CUT' if cut else ''}"
+                f"{' CHUNKED' if chunked else ''}{' TRICKLED' if trickle else ''}")
 
     def drop_connection(self):
         if self.server.args.stall:
@@ -1095,12 +1099,15 @@ class _FaultyHandler(http.server.BaseHTTPRequestHandler):
         path = self.server.root.joinpath(*parts)
         return path if path.is_file() else None
 
-    def copy(self, path, first, count, chunked=False):
+    def copy(self, path, first, count, chunked=False, trickle=0):
         sent = 0
+        piece = max(1, trickle // 4) if trickle else 65536
         with open(path, "rb") as source:
             source.seek(first)
             while sent < count:
-                block = source.read(min(65536, count - sent))
+                if trickle and sent:
+                    time.sleep(0.25)
+                block = source.read(min(piece, count - sent))
                 if not block:
                     break
                 try:
@@ -1180,6 +1187,7 @@ def _child_main(argv):
     parser.add_argument("--max-requests", type=int, required=True)
     parser.add_argument("--lifetime", type=float, required=True)
     parser.add_argument("--chunked", action="store_true")
+    parser.add_argument("--trickle", type=int, default=0)
     return _faulty_http_child(parser.parse_args(argv))
 
 

@@ -7,12 +7,14 @@
    "from LABEL=IMAGES"; stage 2 roots it in RAM with the card's keydisk.  No
    trial boot is counted (the state is the card's).
 2. Failure paths, one boot: hopboot.src=LABEL=NOSUCH,LABEL=IMAGES with the
-   disk's image damaged, and a newer Demo-1.2.0 there whose .sha1 is a FIFO
-   (nobody ever writes to it: read as a file, it would block PID 1 forever).
-   One line for the device that never appears, "...sha1 is not a regular
-   file" for 1.2.0 at once, the checksum line for the damaged image, then the
-   card's images as the last resort: Demo-1.0.0 boots from the card.  The
-   disk's bytes are unchanged.
+   disk's image damaged, a newer Demo-1.2.0 there whose .sha1 is a FIFO
+   (nobody ever writes to it: read as a file, it would block PID 1 forever),
+   and a newest Demo-1.4.0, a good image whose .sha1 is a symbolic link to a
+   right checksum file elsewhere on the disk (followed, it would boot: links
+   are never followed on a source).  One line for the device that never
+   appears, "...sha1 is not a regular file" for 1.4.0 and 1.2.0 at once, the
+   checksum line for the damaged image, then the card's images as the last
+   resort: Demo-1.0.0 boots from the card.  The disk's bytes are unchanged.
 3. An ISO 9660 CD-ROM named by device (hopboot.src=/dev/sr0) with Demo-1.1.0
    at its top boots it.
 """
@@ -25,13 +27,17 @@ sys.dont_write_bytecode = True
 import qemuboot  # noqa: E402
 
 
-def make_ext4(ctx, name, label, files, folder="", fifos=()):
+def make_ext4(ctx, name, label, files, folder="", fifos=(), links=()):
+    """An ext4 disk image labelled LABEL holding FILES in FOLDER, FIFOs there by the
+    names in FIFOS, and symbolic links there: (name, target) pairs in LINKS."""
     root = ctx.workdir / f"{name}.d"
     (root / folder).mkdir(parents=True)
     for f in files:
         shutil.copyfile(f, root / folder / f.name)
     for fifo in fifos:
         os.mkfifo(root / folder / fifo)
+    for link, target in links:
+        os.symlink(target, root / folder / link)
     disk = ctx.workdir / f"{name}.img"
     qemuboot.run_tool(["mke2fs", "-q", "-F", "-t", "ext4", "-L", label, "-d", root, disk, "64M"],
                       log=ctx.tool_log)
@@ -67,14 +73,22 @@ def main(ctx):
     qemuboot.corrupt_middle(damaged)
     fifo_image = ctx.workdir / "damaged" / "Demo-1.2.0.img"
     qemuboot.make_random_image(fifo_image, size=4096)
-    bad_disk = make_ext4(ctx, "bad-disk", "IMAGES", [damaged, damaged.with_name(new_sha1.name), fifo_image],
-                         folder="boot-images", fifos=["Demo-1.2.0.img.sha1"])
+    linked_image = ctx.workdir / "damaged" / "Demo-1.4.0.img"
+    shutil.copyfile(new, linked_image)
+    linked_sums = ctx.workdir / "damaged" / "sums-1.4.0"
+    linked_sums.write_text(f"{qemuboot.sha1_of(new)}  Demo-1.4.0.img\n")
+    bad_disk = make_ext4(ctx, "bad-disk", "IMAGES",
+                         [damaged, damaged.with_name(new_sha1.name), fifo_image, linked_image, linked_sums],
+                         folder="boot-images", fifos=["Demo-1.2.0.img.sha1"],
+                         links=[("Demo-1.4.0.img.sha1", "sums-1.4.0")])
     before = qemuboot.sha1_of(bad_disk)
     card2 = ctx.make_card([images["1.0.0"]], card="card2.img",
                           append="hopboot.src=LABEL=NOSUCH,LABEL=IMAGES hopboot.wait=3 demo.poweroff")
     with ctx.boot(card2, log="failures", extra_args=virtio_disk(bad_disk)) as q:
         q.expect(r"hopboot: LABEL=NOSUCH: no such device appeared within 3 s\s")
         q.expect(r"hopboot: LABEL=IMAGES: /dev/vda mounted read-only\s")
+        qemuboot.expect_rejected(q, "boot-images/Demo-1.4.0.img",
+                                 r"boot-images/Demo-1\.4\.0\.img\.sha1 is not a regular file", "boot-images/Demo-1.2.0.img")
         qemuboot.expect_rejected(q, "boot-images/Demo-1.2.0.img",
                                  r"boot-images/Demo-1\.2\.0\.img\.sha1 is not a regular file", "boot-images/Demo-1.1.0.img")
         qemuboot.expect_rejected(q, "boot-images/Demo-1.1.0.img", "checksum mismatch")

@@ -5,6 +5,8 @@ A key pair is made at test time with the real minisign (minisign -G -W), and
 the card's initramfs trusts its public key (images/mkcard --key).  Its APPEND line
 ends in a weaker hopboot.verify=sha1, which only warns (the check can only be
 raised), and init=/bin/sh, which is dropped with a warning (the demo's own init runs).  Card, newest first, each refused with its own line before Demo-1.1.0 boots:
+  Demo-1.6.0  signed by the trusted key, but as a legacy signature (minisign -S -l)
+                                          "Demo-1.6.0.img.minisig is a legacy signature"
   Demo-1.5.0  signed with another key     "signed with key ..., which this
                                            loader does not trust"
   Demo-1.4.0  Demo-1.0.0's bytes and signature under another name
@@ -35,8 +37,8 @@ def keypair(ctx, name):
     return pub, sec
 
 
-def sign(ctx, key, image):
-    qemuboot.run_tool(["minisign", "-S", "-s", key, "-m", image], log=ctx.tool_log)
+def sign(ctx, key, image, *options):
+    qemuboot.run_tool(["minisign", "-S", *options, "-s", key, "-m", image], log=ctx.tool_log)
 
 
 def copy_image(source, target, with_sha1=True):
@@ -66,10 +68,12 @@ def main(ctx):
     shutil.copyfile(f"{v100}.minisig", f"{v140}.minisig")
     v150 = copy_image(v110, images / "Demo-1.5.0.img")
     sign(ctx, other, v150)
+    v160 = copy_image(v110, images / "Demo-1.6.0.img")
+    sign(ctx, sec, v160, "-l")
 
     # A weaker word after the policy (as if appended to the card's line) changes nothing.
     # An init= from the card is dropped under signed (the demo's own init runs).
-    card = ctx.make_card([v100, v110, v120, v130, v140, v150],
+    card = ctx.make_card([v100, v110, v120, v130, v140, v150, v160],
                          append="hopboot.verify=signed demo.poweroff hopboot.verify=sha1 init=/bin/sh", keys=[pub])
 
     with ctx.boot(card, log="boot1") as q:
@@ -78,6 +82,8 @@ def main(ctx):
         q.expect(r"hopboot: init=/bin/sh: ignored under hopboot\.verify=signed \(the card does not choose the "
                  r"image's init\)\s", qemuboot.LOADER_TIMEOUT)
         q.expect(r"hopboot: hopboot\.verify=signed: 1 trusted key\s", qemuboot.LOADER_TIMEOUT)
+        qemuboot.expect_rejected(q, "Demo-1.6.0.img", r"Demo-1\.6\.0\.img\.minisig is a legacy signature \(minisign -l\), "
+                                 r"which this loader refuses", "Demo-1.5.0.img")
         qemuboot.expect_rejected(q, "Demo-1.5.0.img", r"signed with key [0-9A-F]{16}, which this loader does not trust",
                                  "Demo-1.4.0.img")
         qemuboot.expect_rejected(q, "Demo-1.4.0.img", r"its signature is for Demo-1\.0\.0\.img, not for this file",

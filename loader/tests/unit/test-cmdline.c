@@ -282,6 +282,9 @@ static void test_every_key_malformed(void)
         { "hopboot.tries=101", "hopboot.tries=101: expected a number of trial boots (0-100), using 3" },
         { "hopboot.timeout=601", "hopboot.timeout=601: expected seconds (0-600), using 3" },
         { "hopboot.timeout=-1", "hopboot.timeout=-1: expected seconds (0-600), using 3" },
+        { "hopboot.timeout.fetch=86401",
+          "hopboot.timeout.fetch=86401: expected seconds (0-86400; 0: no limit), using 1800" },
+        { "hopboot.timeout.fetch=", "hopboot.timeout.fetch=: missing value, using 1800" },
         { "hopboot.timeout", "hopboot.timeout: missing value, using 3" },
         { "hopboot.verify=md5", "hopboot.verify=md5: expected sha1, sha256 or signed, using sha1" },
         { "hopboot.verify=", "hopboot.verify=: missing value, using sha1" },
@@ -316,10 +319,22 @@ static void test_every_key_malformed(void)
     CHECK_EQ_INT(c.wait_seconds, 15);
     CHECK_EQ_INT(c.tries, 3);
     CHECK_EQ_INT(c.menu_timeout, 3);
+    CHECK_EQ_INT(c.fetch_timeout, CMDLINE_FETCH_TIMEOUT_DEFAULT);
     CHECK_EQ_INT(c.verify, VERIFY_SHA1);
     CHECK_EQ_INT(c.log_level, LOG_INFO);
     CHECK_EQ_INT(c.n_os_args, 1);
     CHECK_STREQ(c.os_args[0], "demo.poweroff");
+    config_done(&c);
+
+    /* hopboot.timeout.fetch= is its own key, apart from the menu's hopboot.timeout=. */
+    CHECK_EQ_INT(cmdline_parse("hopboot.timeout.fetch=0 hopboot.timeout=7", "Demo", &c), 0);
+    CHECK_EQ_INT(c.n_warnings, 0);
+    CHECK_EQ_INT(c.fetch_timeout, 0);
+    CHECK_EQ_INT(c.menu_timeout, 7);
+    config_done(&c);
+    CHECK_EQ_INT(cmdline_parse("hopboot.timeout.fetch=86400", "Demo", &c), 0);
+    CHECK_EQ_INT(c.fetch_timeout, 86400);
+    CHECK_EQ_INT(c.menu_timeout, 3);
     config_done(&c);
 
     /* A bad value after a good one keeps the good one, and says so. */

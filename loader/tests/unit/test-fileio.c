@@ -56,6 +56,19 @@ int main(void)
     CHECK_EQ_INT(fileio_read_file(AT_FDCWD, "/dev/null", 4096, &data, &len), -EBADFD);
     CHECK_EQ_INT(fileio_read_file(dirfd, "dir.sha1", 4096, &data, &len), -EISDIR);
     CHECK_STREQ(data, "untouched");
+    /* A symbolic link is never followed, to a regular file neither (it could lead out of
+     * the source, or to a disk); through the same calls an image is opened with. */
+    CHECK_EQ_INT(symlinkat("empty", dirfd, "link.sha1"), 0);
+    CHECK_EQ_INT(fileio_read_file(dirfd, "link.sha1", 4096, &data, &len), -EBADFD);
+    CHECK_EQ_INT(fileio_open_regular(dirfd, "link.sha1"), -EBADFD);
+    CHECK_EQ_INT(fileio_open_regular(dirfd, "fifo.sha1"), -EBADFD);
+    CHECK_EQ_INT(fileio_open_regular(dirfd, "dir.sha1"), -EISDIR);
+    CHECK_EQ_INT(fileio_open_regular(dirfd, "missing"), -ENOENT);
+    int regular = fileio_open_regular(dirfd, "empty");
+    CHECK(regular >= 0);
+    CHECK(fcntl(regular, F_GETFD) & FD_CLOEXEC);
+    close(regular);
+    CHECK_EQ_INT(unlinkat(dirfd, "link.sha1", 0), 0);
     /* /proc and /sys files are regular: the loader's own reads still work. */
     CHECK_EQ_INT(fileio_read_file(AT_FDCWD, "/proc/self/stat", 4096, &data, &len), 0);
     CHECK(len > 0);
