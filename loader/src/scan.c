@@ -188,6 +188,39 @@ out:
     return r;
 }
 
+/* Take out of IMAGES the candidates from index TOP on (those in boot-images/) whose file
+ * name is also a candidate's at the top: the boot state keys trial records by file name,
+ * so two different images under one name would count each other's trial boots.  The top
+ * one stays; with IGNORED, the other is kept there with why. */
+static int drop_shadowed(struct image *images, size_t *n, size_t top, struct scan_ignored **ignored,
+                         size_t *n_ignored)
+{
+    size_t kept = top;
+    for (size_t i = top; i < *n; i++) {
+        const char *base = image_base_name(images[i].file);
+        bool shadowed = false;
+        for (size_t j = 0; j < top && !shadowed; j++)
+            shadowed = strcmp(images[j].file, base) == 0;
+        if (!shadowed) {
+            images[kept++] = images[i];
+            continue;
+        }
+        char *reason = NULL;
+        if (ignored && (asprintf(&reason, "%s is at the top too, and that one is used (one name, one trial record)",
+                                 base) < 0 ||
+                        push_ignored(ignored, n_ignored, images[i].file, reason) < 0)) {
+            /* images[i] not yet freed: keep it, so that the caller frees every entry */
+            for (size_t k = i; k < *n; k++)
+                images[kept++] = images[k];
+            *n = kept;
+            return -ENOMEM;
+        }
+        image_done(&images[i]);
+    }
+    *n = kept;
+    return 0;
+}
+
 int scan_directory_report(int dirfd, const char *name, struct image **ret_images, size_t *ret_n,
                           struct scan_ignored **ret_ignored, size_t *ret_n_ignored)
 {
@@ -197,6 +230,7 @@ int scan_directory_report(int dirfd, const char *name, struct image **ret_images
     struct scan_ignored **want_ignored = ret_ignored ? &ignored : NULL;
 
     int r = scan_one(dirfd, "", name, &images, &n, want_ignored, &n_ignored);
+    size_t top = n;
     if (r >= 0) {
         /* altboot's folder: a missing one (or a file of that name) is no error. */
         _cleanup_close_ int sub = openat(dirfd, SCAN_SUBDIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -205,6 +239,8 @@ int scan_directory_report(int dirfd, const char *name, struct image **ret_images
         else if (errno != ENOENT && errno != ENOTDIR)
             r = -errno;
     }
+    if (r >= 0)
+        r = drop_shadowed(images, &n, top, want_ignored, &n_ignored);
     if (r < 0) {
         image_free_array(images, n);
         scan_ignored_free_array(ignored, n_ignored);

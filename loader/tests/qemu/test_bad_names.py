@@ -18,6 +18,9 @@ Demo-1.1.0 and
     Demo-4294967296.img            version "4294967296" has a part larger than 4294967295
     Demo-999...9.img               255 characters, one part: larger than 4294967295
     Demo-3.0.0.img/                a directory: not a regular file
+    boot-images/Demo-1.1.0.img     other bytes with a right .sha1, under the good image's
+                                   name: "Demo-1.1.0.img is at the top too, and that one
+                                   is used" (trial boots are counted by file name)
 
   silent: not named "Demo-...img" at all, so not mentioned anywhere: "Demo 1.7.0.img"
   (space for the dash), "Démo-2.0.0.img" (non-ASCII name), "demo-2.0.0.img" (case).
@@ -85,12 +88,20 @@ def main(ctx):
 
     card = badinput.make_card(ctx, [good], extra=files, extra_dirs=list(ignored_dirs),
                               size_mb=badinput.LARGE_CLUSTER_CARD_MB)
+    shadow = badinput.staging(ctx, "shadow")
+    shadow_data = os.urandom(4096)
+    shadow_files = [badinput.write_bytes(shadow / good.name, shadow_data),
+                    badinput.write_bytes(shadow / f"{good.name}.sha1",
+                                         badinput.sha1_line(badinput.sha1_hex(shadow_data), good.name).encode())]
+    qemuboot.card_copy(card, *shadow_files, folder="boot-images", log=ctx.tool_log)
+    shadowed = {f"boot-images/{good.name}":
+                f"{good.name} is at the top too, and that one is used (one name, one trial record)"}
     names_on_card = badinput.card_names(card)
     missing = [name for name in [*ignored, *ignored_dirs, *silent, long_newest, long_next] if name not in names_on_card]
     if missing:
         raise qemuboot.TestFailure(f"mtools did not put these names on the card as given: {missing}")
 
-    every_ignored = {**ignored, **ignored_dirs}
+    every_ignored = {**ignored, **ignored_dirs, **shadowed}
     cases = [(long_newest, rf"no checksum file {qemuboot._v(long_newest)}\.sha1"),
              (long_next, rf"checksum mismatch \(file is {badinput.sha1_hex(data)[:12]}\.\.\., "
                          rf"{qemuboot._v(long_next)}\.sha1 says {wrong[:12]}\.\.\.\)")]

@@ -220,6 +220,46 @@ static void test_directory_report(void)
     close(dirfd);
 }
 
+/* One name at the top and in boot-images/: the boot state keys trial records by name, so
+ * only the top one is a candidate and the other is reported; other names in the folder
+ * stay candidates. */
+static void test_shadowed(void)
+{
+    char path[700];
+    struct image *images = NULL;
+    struct scan_ignored *ignored = NULL;
+    size_t n = 0, n_ignored = 0;
+
+    snprintf(path, sizeof(path), "%s/shadow", dir);
+    CHECK(mkdir(path, 0755) == 0);
+    snprintf(path, sizeof(path), "%s/shadow/boot-images", dir);
+    CHECK(mkdir(path, 0755) == 0);
+    touch("shadow/Demo-1.1.0.img");
+    touch("shadow/boot-images/Demo-1.1.0.img");
+    touch("shadow/boot-images/Demo-1.2.0.img");
+    snprintf(path, sizeof(path), "%s/shadow", dir);
+    int dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    CHECK_EQ_INT(scan_directory_report(dirfd, "Demo", &images, &n, &ignored, &n_ignored), 0);
+    CHECK_EQ_INT(n, 2);
+    CHECK_STREQ(images[0].file, "Demo-1.1.0.img");
+    CHECK_STREQ(images[1].file, "boot-images/Demo-1.2.0.img");
+    CHECK_EQ_INT(n_ignored, 1);
+    if (n_ignored == 1) {
+        CHECK_STREQ(ignored[0].file, "boot-images/Demo-1.1.0.img");
+        CHECK_STREQ(ignored[0].reason,
+                    "Demo-1.1.0.img is at the top too, and that one is used (one name, one trial record)");
+    }
+    image_free_array(images, n);
+    scan_ignored_free_array(ignored, n_ignored);
+
+    /* Without the report the same candidates. */
+    CHECK_EQ_INT(scan_directory(dirfd, "Demo", &images, &n), 0);
+    CHECK_EQ_INT(n, 2);
+    image_free_array(images, n);
+    close(dirfd);
+}
+
 static void test_many(void)
 {
     char path[700];
@@ -302,6 +342,7 @@ int main(void)
     test_missing_directory();
     test_classify();
     test_directory_report();
+    test_shadowed();
     test_many();
     test_boot_images();
     char cmd[300];
