@@ -251,12 +251,11 @@ static int expected_digest(const struct netboot_source *s, const struct image *i
     return 0;
 }
 
-static int copy_from_nfs(const struct netboot_source *s, struct image *image, int fd,
-                         const uint8_t expected[SUMS_SHA1_LEN], char *reason, size_t size)
+/* Copy IMAGE from the export into FD, its SHA-1 into ACTUAL. */
+static int copy_from_nfs(const struct netboot_source *s, struct image *image, int fd, uint8_t actual[SUMS_SHA1_LEN],
+                         char *reason, size_t size)
 {
-    uint8_t actual[SUMS_SHA1_LEN];
     uint64_t bytes;
-    char sums_file[512];
 
     struct stat st;
     _cleanup_close_ int src = fileio_open_regular(s->nfs_dirfd, image->file);
@@ -279,32 +278,80 @@ static int copy_from_nfs(const struct netboot_source *s, struct image *image, in
                           (unsigned long long)(s->options.max_size >> 20));
     if (r < 0)
         return reason_set(reason, size, r, "cannot copy it into RAM (%s)", strerror(-r));
-    snprintf(sums_file, sizeof(sums_file), "%s.sha1", image->file);
-    return image_accept_digest(image, actual, expected, sums_file, reason, size);
+    return 0;
 }
 
-int netboot_fetch(const struct netboot_source *s, struct image *image, const char *ram_path, char *reason,
-                  size_t size)
+/* IMAGE into FD (from the export, or fetched), its SHA-1 into ACTUAL. */
+static int get_image(const struct netboot_source *s, struct image *image, int fd, uint8_t actual[SUMS_SHA1_LEN],
+                     char *reason, size_t size)
 {
-    uint8_t expected[SUMS_SHA1_LEN], actual[SUMS_SHA1_LEN];
     char error[256];
     uint64_t bytes;
 
-    int r = s->nfs_dirfd >= 0 ? boot_expected_sha1(s->nfs_dirfd, image->file, expected, reason, size)
-                              : expected_digest(s, image, expected, reason, size);
-    if (r < 0)
-        return r;
-    _cleanup_close_ int fd = open(ram_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return reason_set(reason, size, -errno, "cannot store it in RAM (%s)", strerror(errno));
     if (s->nfs_dirfd >= 0)
-        return copy_from_nfs(s, image, fd, expected, reason, size);
-    r = fetch_image(image->url, fd, &s->options, actual, &bytes, error, sizeof(error));
+        return copy_from_nfs(s, image, fd, actual, reason, size);
+    int r = fetch_image(image->url, fd, &s->options, actual, &bytes, error, sizeof(error));
     if (r == -EFBIG)
         return reason_set(reason, size, r, "too large for this machine's RAM (at most %llu MiB fit)",
                     (unsigned long long)(s->options.max_size >> 20));
     if (r < 0)
         return reason_set(reason, size, r, "%s", error);
+    return 0;
+}
+
+/* hopboot.verify=signed: IMAGE.minisig from beside it, checked before the image is fetched
+ * (a wrong key, another file's or an older version's signature costs no download), then
+ * the bytes in RAM, which are what boots. */
+static int fetch_signed(const struct netboot_source *s, const struct trust *t, struct image *image, int fd,
+                        char *reason, size_t size)
+{
+    _cleanup_free_ char *sig_file = NULL, *sig_url = NULL, *text = NULL;
+    struct minisign_signature sig;
+    uint8_t actual[SUMS_SHA1_LEN];
+    char error[256];
+    size_t len;
+    int r;
+
+    if (asprintf(&sig_file, "%s.minisig", image->file) < 0 || asprintf(&sig_url, "%s.minisig", image->url) < 0)
+        return reason_set(reason, size, -ENOMEM, "out of memory");
+    if (s->nfs_dirfd >= 0)
+        r = trust_read_signature(s->nfs_dirfd, sig_file, &text, &len, reason, size);
+    else {
+        r = fetch_small(sig_url, &s->options, MINISIGN_SIGNATURE_FILE_MAX, &text, &len, error, sizeof(error));
+        if (r == -ENOENT)
+            return reason_set(reason, size, r, "not signed (no %s; hopboot.verify=signed)", sig_file);
+        if (r == -EFBIG)
+            return reason_set(reason, size, -EBADMSG, "malformed signature file %s", sig_file);
+        if (r < 0)
+            return reason_set(reason, size, r, "cannot fetch %s (%s)", sig_file, error);
+    }
+    if (r < 0 || (r = trust_check_signature(t, text, len, sig_file, image, &sig, reason, size)) < 0 ||
+        (r = get_image(s, image, fd, actual, reason, size)) < 0 ||
+        (r = trust_check_signed_fd(t, fd, &sig, reason, size)) < 0)
+        return r;
+    memcpy(image->sha1, actual, sizeof(actual));
+    image->verified = true;
+    return 0;
+}
+
+int netboot_fetch(const struct netboot_source *s, const struct trust *t, struct image *image, const char *ram_path,
+                  char *reason, size_t size)
+{
+    uint8_t expected[SUMS_SHA1_LEN], actual[SUMS_SHA1_LEN];
+    char error[256];
+
+    _cleanup_close_ int fd = open(ram_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return reason_set(reason, size, -errno, "cannot store it in RAM (%s)", strerror(errno));
+    if (t->mode == VERIFY_SIGNED)
+        return fetch_signed(s, t, image, fd, reason, size);
+    if (t->mode != VERIFY_SHA1)
+        return reason_set(reason, size, -EPROTONOSUPPORT, "network sources cannot check hopboot.verify=%s yet",
+                          cmdline_verify_name(t->mode));
+    int r = s->nfs_dirfd >= 0 ? boot_expected_sha1(s->nfs_dirfd, image->file, expected, reason, size)
+                              : expected_digest(s, image, expected, reason, size);
+    if (r < 0 || (r = get_image(s, image, fd, actual, reason, size)) < 0)
+        return r;
     snprintf(error, sizeof(error), "%s.sha1", image->file);
     return image_accept_digest(image, actual, expected, s->index ? NETBOOT_INDEX : error, reason, size);
 }

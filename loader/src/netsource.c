@@ -50,7 +50,7 @@ static int obtain_from_network(void *ctx, struct image *image, char *path, size_
     source->options.userdata = &transfer;
     snprintf(path, path_size, BOOT_RUN_DIR "/fetched.img");
     (void)unlink(path); /* a previous candidate's bytes must not count twice against RAM */
-    int r = netboot_fetch(source, image, path, reason, reason_size);
+    int r = netboot_fetch(source, source->trust, image, path, reason, reason_size);
     source->options.progress = NULL;
     source->options.retrying = NULL;
     progress_end(&transfer.progress);
@@ -138,12 +138,12 @@ void netsource_boot(struct run *run, const struct url *template)
     size_t n = 0;
     char error[256] = "";
 
-    /* Network sources check an image only against a .sha1 or SHA1SUMS from the same server
-     * as the image.  Under a stronger mode that proves nothing, so they fail closed until
-     * they can check what the mode asks for (signatures, .sha256). */
-    if (run->config->verify != VERIFY_SHA1) {
+    /* Under sha256 a network source could check only a .sha1 from the same server, which
+     * proves nothing the mode asks for: it fails closed.  Under signed each image's
+     * .minisig is checked (netboot_fetch). */
+    if (run->config->verify == VERIFY_SHA256) {
         log_error("%s: not used: network sources cannot check images under hopboot.verify=%s yet "
-                  "(only a .sha1 from the same server)",
+                  "(only a .sha1 from the same server, or a signature under hopboot.verify=signed)",
                   template->text, cmdline_verify_name(run->config->verify));
         return;
     }
@@ -170,7 +170,9 @@ void netsource_boot(struct run *run, const struct url *template)
         select_order(images, n);
         if (n > 0 && asprintf(&what, "candidates at %s:", u.text) >= 0)
             pipeline_log_candidates(what, images, n);
-        struct obtain obtain = { .fn = obtain_from_network, .ctx = &source, .in_ram = true, .source = u.text };
+        source.trust = &run->trust;
+        struct obtain obtain = { .fn = obtain_from_network, .ctx = &source, .in_ram = true, .source = u.text,
+                                 .checked = run->config->verify == VERIFY_SIGNED ? "signature ok" : "sha1 ok" };
         pipeline_boot_newest(run, &obtain, images, n);
         image_free_array(images, n);
         netboot_done(&source);

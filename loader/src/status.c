@@ -247,7 +247,7 @@ static int check_card(struct report *rep, const struct trust *base_trust, bool q
     return 0;
 }
 
-static int check_network(struct report *rep, bool quiet_progress)
+static int check_network(struct report *rep, const struct trust *trust, bool quiet_progress)
 {
     struct url u;
     struct netboot_source source;
@@ -296,7 +296,7 @@ static int check_network(struct report *rep, bool quiet_progress)
         progress_begin(&progress, c->image.file, "fetching");
         source.options.progress = quiet_progress ? NULL : progress_callback;
         source.options.userdata = &progress;
-        r = netboot_fetch(&source, &c->image, path, c->reason, sizeof(c->reason));
+        r = netboot_fetch(&source, trust, &c->image, path, c->reason, sizeof(c->reason));
         progress_end(&progress);
         c->size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
         (void)unlink(path);
@@ -386,7 +386,7 @@ static void print_json(FILE *out, const struct report *rep, const struct status_
     json_string(out, rep->source);
     fprintf(out, ", \"name\": ");
     json_string(out, rep->config.name);
-    fprintf(out, ", \"verify\": \"%s\", \"tries\": %u,\n \"images\": [", rep->network ? "sha1" : cmdline_verify_name(rep->config.verify),
+    fprintf(out, ", \"verify\": \"%s\", \"tries\": %u,\n \"images\": [", cmdline_verify_name(rep->config.verify),
             rep->network ? 0 : rep->config.tries);
     for (size_t i = 0; i < rep->n; i++) {
         const struct checked *c = &rep->images[i];
@@ -428,7 +428,8 @@ static void print_text(FILE *out, const struct report *rep, const struct status_
         if ((int)strlen(rep->images[i].image.file) > width)
             width = (int)strlen(rep->images[i].image.file);
     if (rep->network)
-        fprintf(out, "%s: %s images, checked against their SHA-1\n\n", rep->source, rep->config.name);
+        fprintf(out, "%s: %s images, checked against their %s\n\n", rep->source, rep->config.name,
+                rep->config.verify == VERIFY_SIGNED ? "signatures" : "SHA-1");
     else
         fprintf(out, "%s: %s images, hopboot.verify=%s, hopboot.tries=%u\n\n", rep->source, rep->config.name,
                 cmdline_verify_name(rep->config.verify), rep->config.tries);
@@ -562,8 +563,8 @@ int status_main(int argc, char **argv)
         }
     }
 
-    /* As netsource_boot: network sources fail closed under a mode stronger than sha1. */
-    if (rep.network && rep.config.verify != VERIFY_SHA1) {
+    /* As netsource_boot: network sources fail closed under sha256. */
+    if (rep.network && rep.config.verify == VERIFY_SHA256) {
         log_error("%s: the loader would not use it: network sources cannot check images under hopboot.verify=%s yet",
                   rep.source, cmdline_verify_name(rep.config.verify));
         config_done(&rep.config);
@@ -588,7 +589,7 @@ int status_main(int argc, char **argv)
         }
     }
 
-    r = rep.network ? check_network(&rep, quiet) : check_card(&rep, &trust, quiet);
+    r = rep.network ? check_network(&rep, &trust, quiet) : check_card(&rep, &trust, quiet);
     int status = 2;
     if (r >= 0) {
         _cleanup_free_ struct status_entry *entries = calloc(rep.n ? rep.n : 1, sizeof(*entries));

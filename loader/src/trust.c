@@ -102,6 +102,78 @@ int trust_check_algorithm(const struct minisign_signature *sig, const char *sig_
     return 0;
 }
 
+/* Read the signature file SIG_FILE of SOURCE's directory: "not signed" and the other
+ * phrases for a card or a block or NFS source.  On success *ret_text / *ret_len. */
+int trust_read_signature(int dirfd, const char *sig_file, char **ret_text, size_t *ret_len, char *reason,
+                         size_t size)
+{
+    int r = fileio_read_file(dirfd, sig_file, MINISIGN_SIGNATURE_FILE_MAX, ret_text, ret_len);
+    if (r == -ENOENT)
+        return reason_set(reason, size, r, "not signed (no %s; hopboot.verify=signed)", sig_file);
+    if (r == -EBADFD || r == -EISDIR)
+        return reason_set(reason, size, r, "%s is not a regular file", sig_file);
+    if (r == -EFBIG)
+        return reason_set(reason, size, -EBADMSG, "malformed signature file %s", sig_file);
+    if (r < 0)
+        return reason_set(reason, size, r, "cannot read %s (%s)", sig_file, strerror(-r));
+    return 0;
+}
+
+/* TEXT (LEN bytes, SIG_FILE's contents) as a signature by a trusted key for IMAGE, and a
+ * verifier for the bytes in *ret_verifier. */
+static int signature_verifier(const struct trust *t, const char *text, size_t len, const char *sig_file,
+                              const struct image *image, struct minisign_signature *sig,
+                              struct minisign_verifier **ret_verifier, char *reason, size_t size)
+{
+    char key_id[2 * MINISIGN_KEY_ID_LEN + 1];
+
+    if (minisign_parse_signature(text, len, sig) < 0)
+        return reason_set(reason, size, -EBADMSG, "malformed signature file %s", sig_file);
+    int r = trust_check_algorithm(sig, sig_file, reason, size);
+    if (r < 0)
+        return r;
+    r = minisign_verifier_new(sig, t->keys, t->n_keys, ret_verifier);
+    minisign_format_key_id(sig->key_id, key_id);
+    if (r == -ENOKEY)
+        return reason_set(reason, size, r, "signed with key %s, which this loader does not trust", key_id);
+    if (r == -EKEYREJECTED)
+        return reason_set(reason, size, r, "the trusted comment of %s was altered (bad global signature)", sig_file);
+    if (r < 0)
+        return reason_set(reason, size, r, "cannot check %s (%s)", sig_file, strerror(-r));
+    return check_signed_name(t, sig, image, reason, size);
+}
+
+/* How a verifier's end went, as one phrase. */
+static int signed_bytes_result(int r, const struct minisign_signature *sig, char *reason, size_t size)
+{
+    char key_id[2 * MINISIGN_KEY_ID_LEN + 1];
+
+    minisign_format_key_id(sig->key_id, key_id);
+    if (r == -EFBIG)
+        return reason_set(reason, size, r, "it grew while being read, or its legacy (non-prehashed) signature "
+                                           "covers more than %d MiB", MINISIGN_LEGACY_MAX_SIZE >> 20);
+    if (r == -EKEYREJECTED)
+        return reason_set(reason, size, r, "its bytes do not match the signature by key %s", key_id);
+    if (r < 0)
+        return reason_set(reason, size, r, "cannot copy it into RAM (%s)", strerror(-r));
+    return 0;
+}
+
+int trust_check_signature(const struct trust *t, const char *text, size_t len, const char *sig_file,
+                          const struct image *image, struct minisign_signature *ret_sig, char *reason, size_t size)
+{
+    _cleanup_(verifier_freep) struct minisign_verifier *verifier = NULL;
+    return signature_verifier(t, text, len, sig_file, image, ret_sig, &verifier, reason, size);
+}
+
+int trust_check_signed_fd(const struct trust *t, int fd, const struct minisign_signature *sig, char *reason,
+                          size_t size)
+{
+    if (lseek(fd, 0, SEEK_SET) < 0)
+        return reason_set(reason, size, -errno, "cannot read it back (%s)", strerror(errno));
+    return signed_bytes_result(minisign_verify_fd(fd, sig, t->keys, t->n_keys), sig, reason, size);
+}
+
 static int check_signed(const struct trust *t, const struct boot_source *src, struct image *image,
                         const struct verify_pass *copy, char *reason, size_t size)
 {
@@ -109,32 +181,12 @@ static int check_signed(const struct trust *t, const struct boot_source *src, st
     _cleanup_(verifier_freep) struct minisign_verifier *verifier = NULL;
     struct minisign_signature sig;
     uint8_t sha1[SUMS_SHA1_LEN];
-    char key_id[2 * MINISIGN_KEY_ID_LEN + 1];
     size_t len;
 
     if (asprintf(&sig_file, "%s.minisig", image->file) < 0)
         return reason_set(reason, size, -ENOMEM, "out of memory");
-    int r = fileio_read_file(src->dirfd, sig_file, MINISIGN_SIGNATURE_FILE_MAX, &text, &len);
-    if (r == -ENOENT)
-        return reason_set(reason, size, r, "not signed (no %s; hopboot.verify=signed)", sig_file);
-    if (r == -EBADFD || r == -EISDIR)
-        return reason_set(reason, size, r, "%s is not a regular file", sig_file);
-    if (r == -EFBIG || (r >= 0 && minisign_parse_signature(text, len, &sig) < 0))
-        return reason_set(reason, size, -EBADMSG, "malformed signature file %s", sig_file);
-    if (r < 0)
-        return reason_set(reason, size, r, "cannot read %s (%s)", sig_file, strerror(-r));
-    if ((r = trust_check_algorithm(&sig, sig_file, reason, size)) < 0)
-        return r;
-
-    r = minisign_verifier_new(&sig, t->keys, t->n_keys, &verifier);
-    minisign_format_key_id(sig.key_id, key_id);
-    if (r == -ENOKEY)
-        return reason_set(reason, size, r, "signed with key %s, which this loader does not trust", key_id);
-    if (r == -EKEYREJECTED)
-        return reason_set(reason, size, r, "the trusted comment of %s was altered (bad global signature)", sig_file);
-    if (r < 0)
-        return reason_set(reason, size, r, "cannot check %s (%s)", sig_file, strerror(-r));
-    if ((r = check_signed_name(t, &sig, image, reason, size)) < 0)
+    int r = trust_read_signature(src->dirfd, sig_file, &text, &len, reason, size);
+    if (r < 0 || (r = signature_verifier(t, text, len, sig_file, image, &sig, &verifier, reason, size)) < 0)
         return r;
 
     /* One pass: the card's bytes (into RAM when COPY says so) through the verifier and SHA-1. */
@@ -147,13 +199,8 @@ static int check_signed(const struct trust *t, const struct boot_source *src, st
     r = verify_stream(src_fd, &pass, sha1, NULL, NULL);
     if (r >= 0)
         r = minisign_verifier_final(verifier);
-    if (r == -EFBIG)
-        return reason_set(reason, size, r, "it grew while being read, or its legacy (non-prehashed) signature "
-                                           "covers more than %d MiB", MINISIGN_LEGACY_MAX_SIZE >> 20);
-    if (r == -EKEYREJECTED)
-        return reason_set(reason, size, r, "its bytes do not match the signature by key %s", key_id);
-    if (r < 0)
-        return reason_set(reason, size, r, "cannot copy it into RAM (%s)", strerror(-r));
+    if ((r = signed_bytes_result(r, &sig, reason, size)) < 0)
+        return r;
     memcpy(image->sha1, sha1, sizeof(sha1));
     image->verified = true;
     return 0;

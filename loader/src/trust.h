@@ -48,6 +48,26 @@ int trust_check_card(const struct trust *t, const struct boot_source *source, st
  * Returns 0, or -EPROTONOSUPPORT with one phrase naming SIG_FILE in REASON. */
 int trust_check_algorithm(const struct minisign_signature *sig, const char *sig_file, char *reason, size_t size);
 
+/* Signed mode for a source that is no directory of the loader's (a network server): TEXT
+ * (LEN bytes, the contents of SIG_FILE, "X.img.minisig") must be a signature this build
+ * accepts, by a trusted key, whose trusted comment names IMAGE's file and whose version
+ * is not older than the floor.  On success *ret_sig is the signature, for
+ * trust_check_signed_fd once the bytes are there.  Returns 0 or -errno with a phrase in
+ * REASON, worded as for the card. */
+int trust_check_signature(const struct trust *t, const char *text, size_t len, const char *sig_file,
+                          const struct image *image, struct minisign_signature *ret_sig, char *reason, size_t size);
+
+/* Whether FD's bytes, from its start, are the ones SIG signs.  Returns 0 or -errno with a
+ * phrase in REASON ("its bytes do not match the signature by key ..."). */
+int trust_check_signed_fd(const struct trust *t, int fd, const struct minisign_signature *sig, char *reason,
+                          size_t size);
+
+/* Read SIG_FILE (relative to DIRFD, a regular file only) into *ret_text / *ret_len (free()),
+ * or -errno with "not signed (no X.minisig; hopboot.verify=signed)" and the like in
+ * REASON. */
+int trust_read_signature(int dirfd, const char *sig_file, char **ret_text, size_t *ret_len, char *reason,
+                         size_t size);
+
 /* Rollback protection: refuse versions older than FLOOR, the newest version the OS
  * confirmed (the boot state's floor; "" or one that does not parse: no floor). */
 void trust_set_floor(struct trust *t, const char *floor);
