@@ -30,9 +30,10 @@ class SdQemu(qemuboot.Qemu):
 
     def command(self):
         argv = super().command()
-        at = argv.index(qemuboot.card_drive(self.card, self.card_bus)[1])
-        argv[at - 1:at + 1] = ["-drive", f"if=none,id=sdcard,format=raw,file={self.card}",
-                               "-device", "sdhci-pci", "-device", "sd-card,drive=sdcard"]
+        drive = qemuboot.card_drive(self.card, self.card_bus)
+        at = next(i for i in range(len(argv)) if argv[i:i + len(drive)] == drive)
+        argv[at:at + len(drive)] = ["-drive", f"if=none,id=sdcard,format=raw,file={self.card}",
+                                    "-device", "sdhci-pci", "-device", "sd-card,drive=sdcard"]
         return argv
 
 
