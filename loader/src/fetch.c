@@ -47,8 +47,8 @@ static void deadline_start(struct deadline *d, unsigned limit_s)
     clock_gettime(CLOCK_MONOTONIC, &d->start);
 }
 
-/* Seconds left (at least 1 while any is), 0 once the deadline has passed, or UINT_MAX
- * without one. */
+/* Seconds left, rounded up (so that a transfer given them ends at or after the deadline,
+ * never just before it), 0 once the deadline has passed, or UINT_MAX without one. */
 static unsigned deadline_left(const struct deadline *d)
 {
     struct timespec now;
@@ -58,8 +58,9 @@ static unsigned deadline_left(const struct deadline *d)
     double elapsed = (double)(now.tv_sec - d->start.tv_sec) + (double)(now.tv_nsec - d->start.tv_nsec) / 1e9;
     if (elapsed >= d->limit_s)
         return 0;
-    unsigned left = (unsigned)((double)d->limit_s - elapsed);
-    return left > 0 ? left : 1;
+    double left = (double)d->limit_s - elapsed;
+    unsigned whole = (unsigned)left;
+    return whole + ((double)whole < left ? 1 : 0);
 }
 
 /* The per-attempt part: libcurl gives up when the deadline comes (CURLOPT_TIMEOUT). */
