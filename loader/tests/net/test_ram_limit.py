@@ -5,7 +5,7 @@ A fetched image exists four times while it is handed to its kernel (the fetched 
 RAM, its copy in the hand-off initramfs, and kexec_file_load's read buffer and segment
 copy), so hopboot fetches only images up to (MemAvailable - 128 MiB) / 4
 (pipeline_ram_limit, handed to libcurl as its maximum file size).  A 224 MiB guest can
-never allow more than (224 - 128) / 4 = 24 MiB, and allows less than the 12.1 MiB demo
+never allow more than (224 - 128) / 4 = 24 MiB, and allows less than the 17 MiB demo
 image: both network candidates are refused with one line each whose "at most N MiB fit"
 keeps to that bound and is below the image's size, nginx is asked for each image once
 and never sends one in full (curl gives up on the announced length).

@@ -19,16 +19,21 @@ source "$(dirname "${BASH_SOURCE[0]}")/expect.sh"
 tar -C "$demo" -czf "$work/Demo-1.1.0-rootfs.tar.gz" .
 
 # The image, next to the tarball: sums that check, a kernel inside, and the same bytes
-# mkimg makes of the directory (the build's Demo-1.1.0.img).
+# mkimg --rootfs makes of the directory (both xz; the build's own demo images are lz4).
 expect 0 '^installed Demo-1\.1\.0\.img from Demo-1\.1\.0-rootfs\.tar\.gz \(sha1 [0-9a-f]{40}\)$' \
 	"$mkimg" --from-tar "$work/Demo-1.1.0-rootfs.tar.gz"
+# --comp would be ignored there: refused instead.
+expect 2 'does not apply' "$mkimg" --from-tar "$work/Demo-1.1.0-rootfs.tar.gz" --comp lz4
 (cd "$work" && sha1sum --quiet -c Demo-1.1.0.img.sha1 && sha256sum --quiet -c Demo-1.1.0.img.sha256) ||
 	fail "the sums of Demo-1.1.0.img do not check"
 # Listings go through variables: grep -q quitting early must not fail the pipeline.
 listing=$(unsquashfs -l -d '' "$work/Demo-1.1.0.img") || fail "unsquashfs cannot list the image"
 grep -qx /boot/vmlinuz <<<"$listing" || fail "no /boot/vmlinuz in the image"
 if [ "$(id -u)" -eq 0 ]; then
-	cmp -s "$work/Demo-1.1.0.img" "$build/demo/Demo-1.1.0.img" ||
+	mkdir "$work/from-rootfs"
+	"$mkimg" --rootfs "$demo" --name Demo --version 1.1.0 -o "$work/from-rootfs" >/dev/null ||
+		fail "mkimg --rootfs $demo failed"
+	cmp -s "$work/Demo-1.1.0.img" "$work/from-rootfs/Demo-1.1.0.img" ||
 		fail "mkimg --from-tar made other bytes than mkimg --rootfs of the same root"
 fi
 checks=$((checks + 3))
