@@ -15,6 +15,8 @@
 #   check_name / check_version / is_valid_version
 #   split_long_options    turns --opt=value into --opt value
 #   need_packages PKG...  apt-get install the Debian packages that are missing
+#   add_keys / lock_prompt        signed mode: trusted keys in the initramfs, a locked
+#                                 syslinux/pxelinux prompt (mkcard, mkpxe)
 #   STAGE2_MODULES, copy_modules  kernel modules with their dependencies
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
@@ -184,6 +186,42 @@ temp_next_to() {
 publish_file() {
 	chmod "$(printf '%o' $((0666 & ~0$(umask))))" -- "$1"
 	mv -f -- "$1" "$2" || die "cannot rename $1 to $2"
+}
+
+# --- signed mode: keys in the initramfs, a locked prompt ----------------------------
+
+# add_keys INITRD OUT SCRATCH KEY...: OUT is INITRD with the minisign public keys KEY...
+# in /etc/hopboot/keys/, as one more cpio archive after it (the kernel unpacks
+# concatenated archives in order), for hopboot.verify=signed.  The kernel reads each
+# archive from a 4-byte boundary (buffer-format.rst: NULs pad between them): a zstd
+# archive may end anywhere, so OUT is padded with NULs to one first.
+add_keys() {
+	local initrd=$1 out=$2 root=$3/keys-root key base
+	shift 3
+	need_command cpio cpio
+	mkdir -p -- "$root/etc/hopboot/keys"
+	for key in "$@"; do
+		need_file "$key" "public key"
+		[[ $(sed -n 2p -- "$key") =~ ^RW[A-Za-z0-9+/]{54}$ ]] || die "$key is not a minisign public key"
+		base=${key##*/}
+		cp -- "$key" "$root/etc/hopboot/keys/${base%.pub}.pub"
+	done
+	cp -- "$initrd" "$out"
+	truncate -s %4 -- "$out" || die "cannot pad $out"
+	(cd "$root" && find etc | sort | cpio -o -H newc -R 0:0 --quiet) >>"$out" ||
+		die "cannot add the keys to the initramfs"
+}
+
+# lock_prompt CFG: syslinux (or pxelinux) takes no typed options (ALLOWOPTIONS 0) and no key reaches its
+# prompt (NOESCAPE 1), so nobody at the console can lower a signed card's policy
+# (hopboot.verify=sha1) or pick another init.  For signed cards: --key, or
+# hopboot.verify=signed in --append.
+lock_prompt() {
+	local cfg=$1
+	awk '{ print } /^PROMPT 0$/ { print "ALLOWOPTIONS 0"; print "NOESCAPE 1" }' "$cfg" >"$cfg.locked" ||
+		die "cannot write $cfg"
+	grep -q '^NOESCAPE 1$' "$cfg.locked" || die "syslinux.cfg.in has no 'PROMPT 0' line to lock"
+	mv -- "$cfg.locked" "$cfg"
 }
 
 # --- kernel modules ---------------------------------------------------------
