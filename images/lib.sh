@@ -190,16 +190,23 @@ publish_file() {
 
 # --- signed mode: keys in the initramfs, a locked prompt ----------------------------
 
-# add_keys INITRD OUT SCRATCH KEY...: OUT is INITRD with the minisign public keys KEY...
-# in /etc/hopboot/keys/, as one more cpio archive after it (the kernel unpacks
-# concatenated archives in order), for hopboot.verify=signed.  The kernel reads each
-# archive from a 4-byte boundary (buffer-format.rst: NULs pad between them): a zstd
-# archive may end anywhere, so OUT is padded with NULs to one first.
+# add_keys INITRD OUT SCRATCH PASSWORD_HASH KEY...: OUT is INITRD with the minisign
+# public keys KEY... in /etc/hopboot/keys/ (for hopboot.verify=signed) and, unless
+# PASSWORD_HASH is empty, an /etc/passwd giving root that crypt(3) hash (the rescue
+# shell asks for it), as one more cpio archive after it (the kernel unpacks concatenated
+# archives in order).  The kernel reads each archive from a 4-byte boundary
+# (buffer-format.rst: NULs pad between them): a zstd archive may end anywhere, so OUT is
+# padded with NULs to one first.
 add_keys() {
-	local initrd=$1 out=$2 root=$3/keys-root key base
-	shift 3
+	local initrd=$1 out=$2 root=$3/keys-root hash=$4 key base
+	shift 4
 	need_command cpio cpio
 	mkdir -p -- "$root/etc/hopboot/keys"
+	if [[ -n $hash ]]; then
+		[[ $hash =~ ^\$[0-9a-z]+\$[^:[:space:]]+$ ]] ||
+			die "the rescue password must be a crypt(3) hash such as 'openssl passwd -6' prints"
+		printf 'root:%s:0:0:root:/:/bin/sh\n' "$hash" >"$root/etc/passwd"
+	fi
 	for key in "$@"; do
 		need_file "$key" "public key"
 		[[ $(sed -n 2p -- "$key") =~ ^RW[A-Za-z0-9+/]{54}$ ]] || die "$key is not a minisign public key"
@@ -209,7 +216,7 @@ add_keys() {
 	cp -- "$initrd" "$out"
 	truncate -s %4 -- "$out" || die "cannot pad $out"
 	(cd "$root" && find etc | sort | cpio -o -H newc -R 0:0 --quiet) >>"$out" ||
-		die "cannot add the keys to the initramfs"
+		die "cannot add the keys and the password to the initramfs"
 }
 
 # lock_prompt CFG: syslinux (or pxelinux) takes no typed options (ALLOWOPTIONS 0) and no key reaches its

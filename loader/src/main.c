@@ -68,7 +68,7 @@ static void read_config(struct config *config)
     if (cmdline_parse(text ? text : "", HOPBOOT_DEFAULT_NAME, config) < 0) {
         log_error("out of memory parsing the command line, using defaults");
         if (cmdline_parse("", HOPBOOT_DEFAULT_NAME, config) < 0)
-            rescue_shell();
+            rescue_shell(HOPBOOT_MIN_VERIFY == VERIFY_SIGNED);
     }
     log_set_level(config->log_level);
     for (size_t i = 0; i < config->n_warnings; i++)
@@ -472,9 +472,10 @@ static int loader_main(void)
         log_error("no bootable image %s, starting rescue shell",
                   strcmp(config.src, "card") == 0 ? "on the card" : "from any source");
     }
+    bool signed_mode = config.verify == VERIFY_SIGNED;
     trust_done(&run.trust);
     config_done(&config);
-    rescue_shell();
+    rescue_shell(signed_mode);
 }
 
 static int usage(FILE *out)

@@ -183,7 +183,7 @@ static int offer_menu(struct run *run, const struct obtain *obtain, const struct
     int choice = menu_run(entries, shown, run->config->menu_timeout);
     if (choice == MENU_RESCUE) {
         log_info("rescue shell chosen in the boot menu");
-        rescue_shell();
+        rescue_shell(run->config->verify == VERIFY_SIGNED);
     }
     if (choice == MENU_REBOOT) {
         log_info("reboot chosen in the boot menu, rebooting");

@@ -49,7 +49,20 @@ static size_t console_paths(char paths[MAX_SHELLS][64])
     return n;
 }
 
-static void run_shell_child(const char *tty)
+/* Whether RESCUE_PASSWD gives root a password hash ("root:$id$...:..."). */
+static bool password_set(void)
+{
+    _cleanup_free_ char *text = NULL;
+
+    if (fileio_read_file(AT_FDCWD, RESCUE_PASSWD, 65536, &text, NULL) < 0)
+        return false;
+    for (char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+        if (strncmp(line, "root:$", 6) == 0)
+            return strcspn(line + 5, ":\n") > 3;
+    return false;
+}
+
+static void run_shell_child(const char *tty, bool password)
 {
     setsid();
     int fd = open(tty, O_RDWR | O_CLOEXEC);
@@ -62,28 +75,58 @@ static void run_shell_child(const char *tty)
     setenv("PS1", "hopboot-rescue# ", 1);
     setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);
     setenv("HOME", "/", 1);
+    if (password) {
+        setenv("SUSHELL", RESCUE_SHELL, 1);
+        execl(RESCUE_SULOGIN, "sulogin", (char *)NULL);
+        _exit(127); /* never a shell without the password */
+    }
     execl(RESCUE_SHELL, "sh", "-i", (char *)NULL);
     _exit(127);
 }
 
-static pid_t start_shell(const char *tty)
+static pid_t start_shell(const char *tty, bool password)
 {
     pid_t pid = fork();
     if (pid == 0)
-        run_shell_child(tty);
+        run_shell_child(tty, password);
     if (pid < 0)
         log_error("cannot start a rescue shell on %s (%s)", tty, strerror(errno));
     return pid;
 }
 
-void rescue_shell(void)
+/* Signed mode without a password: no shell; reap orphans, then reboot (and should the
+ * kernel refuse, wait on: PID 1 never returns). */
+static void __attribute__((noreturn)) locked_out(void)
+{
+    log_error("rescue shell: off under hopboot.verify=signed, no password is set (images/mkcard "
+              "--rescue-password); rebooting in %d s", RESCUE_LOCKED_REBOOT_S);
+    for (int i = 0; i < RESCUE_LOCKED_REBOOT_S; i++) {
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        sleep(1);
+    }
+    sync();
+    if (reboot(RB_AUTOBOOT) < 0)
+        log_error("cannot reboot (%s)", strerror(errno));
+    for (;;) {
+        if (waitpid(-1, NULL, 0) < 0)
+            sleep(60);
+    }
+}
+
+void rescue_shell(bool signed_mode)
 {
     char ttys[MAX_SHELLS][64];
     pid_t shells[MAX_SHELLS];
-    size_t n = console_paths(ttys);
+    bool password = password_set();
 
+    if (!password && signed_mode)
+        locked_out();
+    if (password)
+        log_info("rescue shell: the root password set with images/mkcard --rescue-password is asked for first");
+    size_t n = console_paths(ttys);
     for (size_t i = 0; i < n; i++)
-        shells[i] = start_shell(ttys[i]);
+        shells[i] = start_shell(ttys[i], password);
     /* PID 1 inherits every orphan: reap them all, and give a console whose shell ended a
      * new one (after a pause, so a shell that cannot start does not spin). */
     for (;;) {
@@ -95,7 +138,7 @@ void rescue_shell(void)
                 if (pid == shells[i])
                     log_warning("rescue shell on %s exited, starting a new one", ttys[i]);
                 sleep(1);
-                shells[i] = start_shell(ttys[i]);
+                shells[i] = start_shell(ttys[i], password);
             }
     }
 }

@@ -773,7 +773,7 @@ class Context:
         return staging / f"{name}-{version}.img"
 
     def make_card(self, images, *, card="card.img", append="demo.poweroff", keydisk=True, size=None, keys=(),
-                  menu_timeout=0):
+                  menu_timeout=0, rescue_password=None):
         """images/mkcard a card holding `images` (each with its .sha1 when present).
 
         append: OS arguments for syslinux.cfg ("" or None: none).
@@ -781,6 +781,7 @@ class Context:
         do not wait for keys nobody sends; None: the loader's default, 3 s).
         keydisk: True for mkcard's fresh kd.img, False for --no-keydisk, or a
         file to copy as kd.img (--keydisk FILE).
+        rescue_password: a crypt(3) hash for mkcard --rescue-password.
         """
         out = self.workdir / card
         args = ["-o", out, "--loader-kernel", self.loader_kernel or self.artifact("kernel/vmlinuz"),
@@ -792,6 +793,8 @@ class Context:
             args += ["--size", str(size)]
         for key in keys:
             args += ["--key", Path(key)]
+        if rescue_password:
+            args += ["--rescue-password", rescue_password]
         if keydisk is False:
             args.append("--no-keydisk")
         elif keydisk is not True:

@@ -20,7 +20,12 @@ RAM copy that was checked (bytes on the card are not read again), and the OS
 confirms it (hopboot-bless), which makes 1.1.0 the rollback floor.
 Boot 2, Demo-1.1.0 deleted from the card: the validly signed Demo-1.0.0 is
 refused as older than the newest version the OS confirmed (rollback
-protection), and with nothing left the loader starts the rescue shell.
+protection), and with nothing left the loader starts the rescue shell, which
+asks for the root password the card was made with (mkcard --rescue-password,
+an 'openssl passwd -6' hash): a wrong one is refused, the right one gives the
+shell.
+Boot 3, another signed card made without a rescue password, with hopboot.rescue:
+no shell at all, one line saying so, then a reboot.
 On the host, minisign -V accepts the signatures mkimg made.
 """
 
@@ -29,6 +34,8 @@ import sys
 
 sys.dont_write_bytecode = True
 import qemuboot  # noqa: E402
+
+RESCUE_PASSWORD = "hopboot-rescue-test"
 
 
 def keypair(ctx, name):
@@ -73,8 +80,10 @@ def main(ctx):
 
     # A weaker word after the policy (as if appended to the card's line) changes nothing.
     # An init= from the card is dropped under signed (the demo's own init runs).
+    password_hash = qemuboot.run_tool(["openssl", "passwd", "-6", "-salt", "hopbootsalt", RESCUE_PASSWORD]).strip()
     card = ctx.make_card([v100, v110, v120, v130, v140, v150, v160],
-                         append="hopboot.verify=signed demo.poweroff hopboot.verify=sha1 init=/bin/sh", keys=[pub])
+                         append="hopboot.verify=signed demo.poweroff hopboot.verify=sha1 init=/bin/sh", keys=[pub],
+                         rescue_password=password_hash)
 
     with ctx.boot(card, log="boot1") as q:
         q.expect(r"hopboot: hopboot\.verify=sha1: weaker than signed, which stays \(the check can only be raised\)\s",
@@ -107,7 +116,25 @@ def main(ctx):
                                  r"older than the newest version the OS confirmed \(rollback protection",
                                  None)
         q.expect(r"hopboot: no bootable image on the card, starting rescue shell", qemuboot.LOADER_TIMEOUT)
+        q.expect(r"hopboot: rescue shell: the root password set with images/mkcard --rescue-password is asked "
+                 r"for first\s", qemuboot.LOADER_TIMEOUT)
+        q.expect(r"Give root password for system maintenance", qemuboot.LOADER_TIMEOUT)
+        q.send("not-the-password")
+        q.expect(r"Login incorrect", qemuboot.LOADER_TIMEOUT)
+        q.expect(r"Give root password for system maintenance", qemuboot.LOADER_TIMEOUT)
+        q.send(RESCUE_PASSWORD)
+        q.expect(r"hopboot-rescue# ", qemuboot.LOADER_TIMEOUT)
+        q.send("echo shell-$((6*7))")
+        q.expect(r"shell-42", qemuboot.LOADER_TIMEOUT)
         q.expect_not(r"hopboot: booting ")
+
+    locked = ctx.make_card([v100], card="no-password.img", keys=[pub],
+                           append="hopboot.verify=signed hopboot.rescue demo.poweroff")
+    with ctx.boot(locked, log="boot3") as q:
+        q.expect(r"hopboot: rescue shell: off under hopboot\.verify=signed, no password is set \(images/mkcard "
+                 r"--rescue-password\); rebooting in \d+ s\s", qemuboot.LOADER_TIMEOUT)
+        q.expect_not(r"hopboot-rescue# ")
+        q.expect_not(r"Give root password")
 
 
 if __name__ == "__main__":
