@@ -62,8 +62,8 @@ def main(ctx):
         with PxeQemu(ctx.workdir / "pxe.log", tftp_root, hard_timeout=qemuboot.BOOT_HARD_TIMEOUT, name="pxe",
                      give_up_on=qemuboot.GIVE_UP_ON) as q:
             q.expect(r"PXELINUX", qemuboot.LOADER_TIMEOUT)
-            q.expect(r"hopboot: network: eth0 \(52:54:00:12:34:56\) is 10\.0\.2\.15\s", qemuboot.LOADER_TIMEOUT)
             q.expect(r"hopboot: hopboot\.verify=signed: 1 trusted key\s", qemuboot.LOADER_TIMEOUT)
+            q.expect(r"hopboot: network: eth0 \(52:54:00:12:34:56\) is 10\.0\.2\.15\s", qemuboot.LOADER_TIMEOUT)
             qemuboot.expect_rejected(q, "Demo-1.1.5.img", r"not signed \(no Demo-1\.1\.5\.img\.minisig",
                                      "Demo-1.1.0.img")
             url = f"{nginx.url}Demo-1.1.0.img"

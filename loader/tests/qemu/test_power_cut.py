@@ -75,7 +75,7 @@ else
 	echo "SOAK copy"
 	# A build of its own each time (squashfs ignores bytes past its end), so the next
 	# boot puts it on trial and writes the counter: the image, then its .sha1.
-	cp incoming/Demo-1.1.0.img Demo-1.1.0.img
+	cp incoming/Demo-1.1.0.img Demo-1.1.0.img || { echo "SOAK copy failed"; exit 1; }
 	head -c 16 /dev/urandom >>Demo-1.1.0.img
 	sha1sum Demo-1.1.0.img >Demo-1.1.0.img.sha1
 fi
@@ -116,10 +116,13 @@ def image_name(version):
 
 def make_soak_card(ctx):
     images = ctx.stage_demo(FALLBACK, UPGRADE)
-    # Each power cut during a copy may leave lost clusters, which fsck.fat -a saves as
-    # FSCKnnnn.REC files: a long soak needs the room.
+    # Room for incoming/ and the copy the OS makes of it, beside the fallback, the loader
+    # and the keydisk (a full card would cut the copy short: soak.sh cannot tell).  Each
+    # power cut during a copy may leave lost clusters, which fsck.fat -a saves as
+    # FSCKnnnn.REC files: a long soak needs more.
+    upgrade_mib = images[UPGRADE].stat().st_size // (1 << 20) + 1
     card = ctx.make_card([images[FALLBACK]], append="demo.poweroff demo.run=/media/card/soak.sh",
-                         size=None if ctx.args.cycles <= 10 else 1024)
+                         size=96 + 3 * upgrade_mib if ctx.args.cycles <= 10 else 1024)
     script = ctx.workdir / "soak.sh"
     script.write_text(SOAK_SCRIPT)
     target = f"{card}@@{qemuboot.PARTITION_OFFSET}"
