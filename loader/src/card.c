@@ -23,10 +23,6 @@
 /* Filesystems the loader's kernel needs before any card can be read.  Devices announce
  * their drivers through modalias; filesystems do not.  vfat also needs the code page and
  * the kernel's default iocharset (Debian: ascii). */
-/* The card and block sources hold files somebody else wrote: no device node, set-id bit
- * or program on them takes effect in the loader. */
-#define CARD_UNTRUSTED (MS_NODEV | MS_NOSUID | MS_NOEXEC)
-
 static const char *const card_filesystems[] = {
     "vfat", "nls_cp437", "nls_ascii", "nls_iso8859_1", "nls_utf8", "loop", "squashfs", "erofs", "ext4", "isofs",
 };
@@ -40,7 +36,7 @@ static int try_card(const char *device, const char *mountpoint)
 
     if (devices_probe(device, &type, NULL, NULL) < 0 || !type || strcmp(type, "vfat") != 0)
         return -ENODEV;
-    if (mount_device(device, mountpoint, MS_RDONLY | CARD_UNTRUSTED, NULL) < 0)
+    if (mount_device(device, mountpoint, MS_RDONLY | MOUNT_UNTRUSTED, NULL) < 0)
         return -ENODEV;
     snprintf(path, sizeof(path), "%s/syslinux.cfg", mountpoint);
     if (access(path, F_OK) == 0)
@@ -101,7 +97,7 @@ static int find_once(const char *spec, const char *mountpoint, char **ret_device
     int r = devices_find(spec, ret_device, ret_other);
     if (r < 0)
         return r;
-    r = mount_device(*ret_device, mountpoint, MS_RDONLY | CARD_UNTRUSTED, NULL);
+    r = mount_device(*ret_device, mountpoint, MS_RDONLY | MOUNT_UNTRUSTED, NULL);
     if (r < 0) {
         free(*ret_device);
         *ret_device = NULL;
@@ -171,7 +167,7 @@ int card_check(const char *device, const char *mountpoint)
     if (umount(mountpoint) < 0)
         return -errno;
     int status = process_run_status(CARD_FSCK, argv, true);
-    int r = mount_device(device, mountpoint, MS_RDONLY | CARD_UNTRUSTED, NULL);
+    int r = mount_device(device, mountpoint, MS_RDONLY | MOUNT_UNTRUSTED, NULL);
     if (r < 0)
         return r;
     if (status < 0)
@@ -182,6 +178,6 @@ int card_check(const char *device, const char *mountpoint)
 
 int card_set_writable(const char *mountpoint, bool writable)
 {
-    unsigned long flags = MS_REMOUNT | CARD_UNTRUSTED | (writable ? 0 : MS_RDONLY); /* a remount resets them */
+    unsigned long flags = MS_REMOUNT | MOUNT_UNTRUSTED | (writable ? 0 : MS_RDONLY);
     return mount(NULL, mountpoint, NULL, flags, NULL) < 0 ? -errno : 0;
 }

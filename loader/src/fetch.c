@@ -82,13 +82,10 @@ static int deadline_check(const struct deadline *d, int r, char *error, size_t e
     return -ETIME;
 }
 
-/* Sleep DELAY_S before the next attempt, unless the deadline comes first: then false. */
-static bool pause_before_retry(const struct deadline *d, unsigned delay_s)
+/* Whether another attempt after a pause of DELAY_S still starts before the deadline. */
+static bool time_for_retry(const struct deadline *d, unsigned delay_s)
 {
-    if (deadline_left(d) <= delay_s)
-        return false;
-    sleep(delay_s);
-    return true;
+    return deadline_left(d) > delay_s;
 }
 
 static void curl_easy_cleanupp(CURL **c)
@@ -231,8 +228,11 @@ static int fetch_memory(const char *url, const struct fetch_options *o, bool lis
         r = deadline_check(&deadline, r, error, error_size);
         if (r == 0 || !worth_retrying(r))
             break;
-        if (attempt < o->retries && !pause_before_retry(&deadline, 1u << attempt))
-            break;
+        if (attempt < o->retries) {
+            if (!time_for_retry(&deadline, 1u << attempt))
+                break;
+            sleep(1u << attempt);
+        }
     }
     if (r >= 0)
         m->data[m->len] = '\0';
@@ -500,8 +500,8 @@ int fetch_image(const char *url, int fd, const struct fetch_options *o, uint8_t 
         if (r == 0 || !worth_retrying(r) || d.write_error < 0)
             break;
         if (attempt < o->retries) {
-            if (deadline_left(&deadline) <= 1u << attempt)
-                break; /* no time left for another attempt: the last error stands */
+            if (!time_for_retry(&deadline, 1u << attempt))
+                break; /* the last error stands */
             if (o->retrying) /* resumed only when the scheme can and the server did not refuse */
                 o->retrying(o->userdata, d.written, resumable(url) && r != -EPROTO, 1u << attempt, error);
             sleep(1u << attempt);

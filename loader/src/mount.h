@@ -5,6 +5,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/mount.h>
+
+/* Flags for a source somebody else wrote (the card, a block source, an NFS export): no
+ * device node, set-id bit or program on it takes effect in the loader.  A remount resets
+ * them, so it must name them again. */
+#define MOUNT_UNTRUSTED (MS_NODEV | MS_NOSUID | MS_NOEXEC)
 
 /* Mount proc, sysfs, devtmpfs and a tmpfs on /run (already mounted is fine).
  * Returns 0 or the first -errno. */

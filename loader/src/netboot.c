@@ -165,7 +165,7 @@ static int mount_nfs(const struct url *u, const char *dir, const char *client_ip
         return -ENOMEM;
     const char *const modules[] = { "nfsv4" };
     (void)kmodules_load(modules, ELEMENTSOF(modules));
-    if ((r = mount_mkdir_p(NETBOOT_NFS_DIR, 0755)) < 0 || mount(source, NETBOOT_NFS_DIR, "nfs4", MS_RDONLY | MS_NODEV | MS_NOSUID | MS_NOEXEC, options) < 0) {
+    if ((r = mount_mkdir_p(NETBOOT_NFS_DIR, 0755)) < 0 || mount(source, NETBOOT_NFS_DIR, "nfs4", MS_RDONLY | MOUNT_UNTRUSTED, options) < 0) {
         r = r < 0 ? r : -errno;
         snprintf(error, size, "the export %s does not mount (%s)", source, strerror(-r));
         return r;
@@ -251,6 +251,13 @@ static int expected_digest(const struct netboot_source *s, const struct image *i
     return 0;
 }
 
+/* The image does not fit the RAM limit (o->max_size): -EFBIG and the phrase. */
+static int too_large(const struct netboot_source *s, char *reason, size_t size)
+{
+    return reason_set(reason, size, -EFBIG, "too large for this machine's RAM (at most %llu MiB fit)",
+                      (unsigned long long)(s->options.max_size >> 20));
+}
+
 /* Copy IMAGE from the export into FD, its SHA-1 into ACTUAL. */
 static int copy_from_nfs(const struct netboot_source *s, struct image *image, int fd, uint8_t actual[SUMS_SHA1_LEN],
                          char *reason, size_t size)
@@ -267,15 +274,13 @@ static int copy_from_nfs(const struct netboot_source *s, struct image *image, in
     if (fstat(src, &st) < 0)
         return reason_set(reason, size, -errno, "cannot open it on the export (%s)", strerror(errno));
     if (s->options.max_size && (uint64_t)st.st_size > s->options.max_size)
-        return reason_set(reason, size, -EFBIG, "too large for this machine's RAM (at most %llu MiB fit)",
-                    (unsigned long long)(s->options.max_size >> 20));
+        return too_large(s, reason, size);
     /* max_size also stops a file that grows on the server while it is copied. */
     struct verify_pass pass = { .dst_fd = fd, .max_size = s->options.max_size, .progress = s->options.progress,
                                 .progress_userdata = s->options.userdata };
     int r = verify_stream(src, &pass, actual, NULL, &bytes);
     if (r == -EFBIG)
-        return reason_set(reason, size, r, "too large for this machine's RAM (at most %llu MiB fit)",
-                          (unsigned long long)(s->options.max_size >> 20));
+        return too_large(s, reason, size);
     if (r < 0)
         return reason_set(reason, size, r, "cannot copy it into RAM (%s)", strerror(-r));
     return 0;
@@ -292,8 +297,7 @@ static int get_image(const struct netboot_source *s, struct image *image, int fd
         return copy_from_nfs(s, image, fd, actual, reason, size);
     int r = fetch_image(image->url, fd, &s->options, actual, &bytes, error, sizeof(error));
     if (r == -EFBIG)
-        return reason_set(reason, size, r, "too large for this machine's RAM (at most %llu MiB fit)",
-                    (unsigned long long)(s->options.max_size >> 20));
+        return too_large(s, reason, size);
     if (r < 0)
         return reason_set(reason, size, r, "%s", error);
     return 0;
@@ -334,9 +338,10 @@ static int fetch_signed(const struct netboot_source *s, const struct trust *t, s
     return 0;
 }
 
-int netboot_fetch(const struct netboot_source *s, const struct trust *t, struct image *image, const char *ram_path,
-                  char *reason, size_t size)
+int netboot_fetch(const struct netboot_source *s, struct image *image, const char *ram_path, char *reason,
+                  size_t size)
 {
+    const struct trust *t = s->trust;
     uint8_t expected[SUMS_SHA1_LEN], actual[SUMS_SHA1_LEN];
     char error[256];
 

@@ -24,7 +24,7 @@ struct netboot_source {
     size_t index_len;
     int nfs_dirfd;   /* the mounted NFS directory, -1 for other schemes */
     struct fetch_options options;
-    const struct trust *trust; /* how its images are checked (set by the caller) */
+    const struct trust *trust; /* how netboot_fetch checks its images: set by the caller */
 };
 
 /* The candidates URL U offers for NAME (unordered; see select.h), each with its url set.
@@ -36,7 +36,7 @@ int netboot_list(const struct url *u, const char *name, const char *client_ip, c
                  struct netboot_source *ret, struct image **ret_images, size_t *ret_n, char *error,
                  size_t error_size);
 
-/* Check and fetch IMAGE into a new file RAM_PATH under T's mode.  sha1: its expected
+/* Check and fetch IMAGE into a new file RAM_PATH under S->trust's mode.  sha1: its expected
  * digest (.sha1 or the index) first, then the image, hashed as it arrives, compared.
  * signed: its .minisig from beside it, checked as trust_check_signature does (trusted
  * key, this file's name, not older than the floor) before the image is fetched, then the
@@ -44,7 +44,7 @@ int netboot_list(const struct url *u, const char *name, const char *client_ip, c
  * check it yet.  On success sets image->sha1 (of the bytes) and image->verified.  On
  * failure writes a phrase ("no checksum file X.sha1", "checksum mismatch (...)", "not
  * signed (...)", "not found on the server", ...) into REASON and returns -errno. */
-int netboot_fetch(const struct netboot_source *s, const struct trust *t, struct image *image, const char *ram_path,
-                  char *reason, size_t reason_size);
+int netboot_fetch(const struct netboot_source *s, struct image *image, const char *ram_path, char *reason,
+                  size_t reason_size);
 
 void netboot_done(struct netboot_source *s);

@@ -50,7 +50,7 @@ static int obtain_from_network(void *ctx, struct image *image, char *path, size_
     source->options.userdata = &transfer;
     snprintf(path, path_size, BOOT_RUN_DIR "/fetched.img");
     (void)unlink(path); /* a previous candidate's bytes must not count twice against RAM */
-    int r = netboot_fetch(source, source->trust, image, path, reason, reason_size);
+    int r = netboot_fetch(source, image, path, reason, reason_size);
     source->options.progress = NULL;
     source->options.retrying = NULL;
     progress_end(&transfer.progress);

@@ -277,6 +277,7 @@ static int check_network(struct report *rep, const struct trust *trust, bool qui
         log_error("%s: %s", rep->source, error[0] ? error : strerror(-r));
         return r;
     }
+    source.trust = trust;
     select_order(images, rep->n);
     rep->images = calloc(rep->n ? rep->n : 1, sizeof(*rep->images));
     if (!rep->images || !mkdtemp(dir)) {
@@ -296,7 +297,7 @@ static int check_network(struct report *rep, const struct trust *trust, bool qui
         progress_begin(&progress, c->image.file, "fetching");
         source.options.progress = quiet_progress ? NULL : progress_callback;
         source.options.userdata = &progress;
-        r = netboot_fetch(&source, trust, &c->image, path, c->reason, sizeof(c->reason));
+        r = netboot_fetch(&source, &c->image, path, c->reason, sizeof(c->reason));
         progress_end(&progress);
         c->size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
         (void)unlink(path);

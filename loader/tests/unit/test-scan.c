@@ -23,6 +23,24 @@ static void touch(const char *name)
     close(fd);
 }
 
+/* DIR/TOP with a boot-images/ folder, and the empty files FILES (paths below TOP) in them;
+ * returns TOP's descriptor. */
+static int make_source(const char *top, const char *const *files, size_t n)
+{
+    char path[700];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, top);
+    CHECK(mkdir(path, 0755) == 0);
+    snprintf(path, sizeof(path), "%s/%s/boot-images", dir, top);
+    CHECK(mkdir(path, 0755) == 0);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(path, sizeof(path), "%s/%s", top, files[i]);
+        touch(path);
+    }
+    snprintf(path, sizeof(path), "%s/%s", dir, top);
+    return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 static void test_name_matching(void)
 {
     struct image img;
@@ -225,20 +243,13 @@ static void test_directory_report(void)
  * stay candidates. */
 static void test_shadowed(void)
 {
-    char path[700];
+    static const char *const files[] = {
+        "Demo-1.1.0.img", "boot-images/Demo-1.1.0.img", "boot-images/Demo-1.2.0.img",
+    };
     struct image *images = NULL;
     struct scan_ignored *ignored = NULL;
     size_t n = 0, n_ignored = 0;
-
-    snprintf(path, sizeof(path), "%s/shadow", dir);
-    CHECK(mkdir(path, 0755) == 0);
-    snprintf(path, sizeof(path), "%s/shadow/boot-images", dir);
-    CHECK(mkdir(path, 0755) == 0);
-    touch("shadow/Demo-1.1.0.img");
-    touch("shadow/boot-images/Demo-1.1.0.img");
-    touch("shadow/boot-images/Demo-1.2.0.img");
-    snprintf(path, sizeof(path), "%s/shadow", dir);
-    int dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dirfd = make_source("shadow", files, sizeof(files) / sizeof(files[0]));
 
     CHECK_EQ_INT(scan_directory_report(dirfd, "Demo", &images, &n, &ignored, &n_ignored), 0);
     CHECK_EQ_INT(n, 2);
@@ -293,22 +304,15 @@ static void test_many(void)
  * folder; a file named boot-images, or no folder at all, is no error. */
 static void test_boot_images(void)
 {
+    static const char *const files[] = {
+        "Demo-1.0.0.img", "boot-images/Demo-1.2.0.img", "boot-images/Demo-1.2.0.img.sha1",
+        "boot-images/Demo-x.img", "boot-images/Other-9.img",
+    };
     char path[700];
     struct image *images = NULL;
     struct scan_ignored *ignored = NULL;
     size_t n = 0, n_ignored = 0;
-
-    snprintf(path, sizeof(path), "%s/folder", dir);
-    CHECK(mkdir(path, 0755) == 0);
-    snprintf(path, sizeof(path), "%s/folder/boot-images", dir);
-    CHECK(mkdir(path, 0755) == 0);
-    touch("folder/Demo-1.0.0.img");
-    touch("folder/boot-images/Demo-1.2.0.img");
-    touch("folder/boot-images/Demo-1.2.0.img.sha1");
-    touch("folder/boot-images/Demo-x.img");
-    touch("folder/boot-images/Other-9.img");
-    snprintf(path, sizeof(path), "%s/folder", dir);
-    int dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dirfd = make_source("folder", files, sizeof(files) / sizeof(files[0]));
     CHECK_EQ_INT(scan_directory_report(dirfd, "Demo", &images, &n, &ignored, &n_ignored), 0);
     CHECK_EQ_INT(n, 2);
     select_order(images, n);
