@@ -84,6 +84,8 @@ static int show_status(const struct boot_state *st)
 {
     printf("state seq %llu, newest confirmed version %s\n", (unsigned long long)st->seq,
            st->floor[0] ? st->floor : "none");
+    if (st->overlay_serial)
+        printf("newest signed overlay taken: serial %llu\n", (unsigned long long)st->overlay_serial);
     for (size_t i = 0; i < st->n_records; i++) {
         const struct state_record *rec = &st->records[i];
         if (rec->status == STATE_TRIAL)

@@ -141,6 +141,7 @@ static void load_state(struct run *run)
 {
     int r = state_load(run->card.dirfd, &run->state);
     trust_set_floor(&run->trust, run->state.floor);
+    run->trust.overlay_floor = run->state.overlay_serial;
     if (r == -EBADMSG)
         log_warning("the boot state on the card (" STATE_DIR "/state.a, state.b) is damaged in both copies, "
                     "starting afresh: every image is on trial again");

@@ -193,37 +193,43 @@ int minisign_parse_signature(const char *text, size_t len, struct minisign_signa
     return 0;
 }
 
-int minisign_comment_file(const char *comment, size_t len, const char **ret_name, size_t *ret_name_len)
+int minisign_comment_field(const char *comment, size_t len, const char *key, const char **ret_value,
+                           size_t *ret_value_len)
 {
     /* minisign separates its fields with tabs; a hand-written -t comment may use spaces. */
     char separator = len > 0 && memchr(comment, '\t', len) ? '\t' : ' ';
-    const char *end = comment + len, *name = NULL;
-    size_t name_len = 0;
+    const char *end = comment + len, *value = NULL;
+    size_t key_len = strlen(key), value_len = 0;
 
     for (const char *field = comment;;) {
         const char *stop = len > 0 ? memchr(field, separator, (size_t)(end - field)) : NULL;
         if (!stop)
             stop = end;
-        if ((size_t)(stop - field) >= strlen("file:") && memcmp(field, "file:", strlen("file:")) == 0) {
-            if (name) /* two names: which one was meant? */
+        if ((size_t)(stop - field) > key_len && memcmp(field, key, key_len) == 0 && field[key_len] == ':') {
+            if (value) /* two values: which one was meant? */
                 return -EBADMSG;
-            name = field + strlen("file:");
-            name_len = (size_t)(stop - name);
+            value = field + key_len + 1;
+            value_len = (size_t)(stop - value);
         }
         if (stop == end)
             break;
         field = stop + 1;
     }
-    if (!name)
+    if (!value)
         return -ENOENT;
-    if (name_len == 0)
+    if (value_len == 0)
         return -EBADMSG;
-    for (size_t i = 0; i < name_len; i++)
-        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+    for (size_t i = 0; i < value_len; i++)
+        if ((unsigned char)value[i] < 0x20 || value[i] == 0x7f)
             return -EBADMSG;
-    *ret_name = name;
-    *ret_name_len = name_len;
+    *ret_value = value;
+    *ret_value_len = value_len;
     return 0;
+}
+
+int minisign_comment_file(const char *comment, size_t len, const char **ret_name, size_t *ret_name_len)
+{
+    return minisign_comment_field(comment, len, "file", ret_name, ret_name_len);
 }
 
 void minisign_format_key_id(const uint8_t key_id[MINISIGN_KEY_ID_LEN], char out[2 * MINISIGN_KEY_ID_LEN + 1])

@@ -70,12 +70,16 @@ int minisign_parse_public_key(const char *text, size_t len, struct minisign_key 
  * fills *ret_sig; -EBADMSG for anything else (also for an algorithm other than "Ed"/"ED"). */
 int minisign_parse_signature(const char *text, size_t len, struct minisign_signature *ret_sig);
 
-/* Find the value of the "file:" field in the trusted comment (LEN bytes at COMMENT).
- * Fields are separated by tabs, as minisign writes them, so a file name may contain
- * spaces; a comment without any tab (hand-written with -t) is split at spaces instead.
- * The field must start with "file:".  Returns 0 with *ret_name pointing into COMMENT and
- * *ret_name_len > 0; -ENOENT when there is no such field; -EBADMSG when there are several,
- * the value is empty or it holds a control character. */
+/* Find the value of the field KEY ("file", "url", "serial") in the trusted comment (LEN
+ * bytes at COMMENT): the field starts with KEY and ':'.  Fields are separated by tabs, as
+ * minisign writes them, so a value may contain spaces; a comment without any tab
+ * (hand-written with -t) is split at spaces instead.  Returns 0 with *ret_value pointing
+ * into COMMENT and *ret_value_len > 0; -ENOENT when there is no such field; -EBADMSG when
+ * there are several, the value is empty or it holds a control character. */
+int minisign_comment_field(const char *comment, size_t len, const char *key, const char **ret_value,
+                           size_t *ret_value_len);
+
+/* minisign_comment_field for "file", the signed file's base name minisign -S writes. */
 int minisign_comment_file(const char *comment, size_t len, const char **ret_name, size_t *ret_name_len);
 
 /* Write KEY_ID as minisign shows it (16 upper-case hex digits, little-endian) and a NUL. */

@@ -303,6 +303,21 @@ static int get_image(const struct netboot_source *s, struct image *image, int fd
     return 0;
 }
 
+int netboot_fetch_signature(const char *sig_url, const char *sig_file, const struct fetch_options *o,
+                            char **ret_text, size_t *ret_len, char *reason, size_t size)
+{
+    char error[256];
+
+    int r = fetch_small(sig_url, o, MINISIGN_SIGNATURE_FILE_MAX, ret_text, ret_len, error, sizeof(error));
+    if (r == -ENOENT)
+        return reason_set(reason, size, r, "not signed (no %s; hopboot.verify=signed)", sig_file);
+    if (r == -EFBIG)
+        return reason_set(reason, size, -EBADMSG, "malformed signature file %s", sig_file);
+    if (r < 0)
+        return reason_set(reason, size, r, "cannot fetch %s (%s)", sig_file, error);
+    return 0;
+}
+
 /* hopboot.verify=signed: IMAGE.minisig from beside it, checked before the image is fetched
  * (a wrong key, another file's or an older version's signature costs no download), then
  * the bytes in RAM, which are what boots. */
@@ -312,7 +327,6 @@ static int fetch_signed(const struct netboot_source *s, const struct trust *t, s
     _cleanup_free_ char *sig_file = NULL, *sig_url = NULL, *text = NULL;
     struct minisign_signature sig;
     uint8_t actual[SUMS_SHA1_LEN];
-    char error[256];
     size_t len;
     int r;
 
@@ -320,15 +334,8 @@ static int fetch_signed(const struct netboot_source *s, const struct trust *t, s
         return reason_set(reason, size, -ENOMEM, "out of memory");
     if (s->nfs_dirfd >= 0)
         r = trust_read_signature(s->nfs_dirfd, sig_file, &text, &len, reason, size);
-    else {
-        r = fetch_small(sig_url, &s->options, MINISIGN_SIGNATURE_FILE_MAX, &text, &len, error, sizeof(error));
-        if (r == -ENOENT)
-            return reason_set(reason, size, r, "not signed (no %s; hopboot.verify=signed)", sig_file);
-        if (r == -EFBIG)
-            return reason_set(reason, size, -EBADMSG, "malformed signature file %s", sig_file);
-        if (r < 0)
-            return reason_set(reason, size, r, "cannot fetch %s (%s)", sig_file, error);
-    }
+    else
+        r = netboot_fetch_signature(sig_url, sig_file, &s->options, &text, &len, reason, size);
     if (r < 0 || (r = trust_check_signature(t, text, len, sig_file, image, &sig, reason, size)) < 0 ||
         (r = get_image(s, image, fd, actual, reason, size)) < 0 ||
         (r = trust_check_signed_fd(t, fd, &sig, reason, size)) < 0)

@@ -36,6 +36,13 @@ int netboot_list(const struct url *u, const char *name, const char *client_ip, c
                  struct netboot_source *ret, struct image **ret_images, size_t *ret_n, char *error,
                  size_t error_size);
 
+/* Fetch the signature SIG_URL (SIG_FILE, "X.minisig", for the phrases) into *ret_text /
+ * *ret_len (free()).  Returns 0, or -errno with "not signed (no X.minisig;
+ * hopboot.verify=signed)", "malformed signature file X.minisig" or "cannot fetch
+ * X.minisig (...)" in REASON.  Images and overlays both take their signature this way. */
+int netboot_fetch_signature(const char *sig_url, const char *sig_file, const struct fetch_options *o,
+                            char **ret_text, size_t *ret_len, char *reason, size_t size);
+
 /* Check and fetch IMAGE into a new file RAM_PATH under S->trust's mode.  sha1: its expected
  * digest (.sha1 or the index) first, then the image, hashed as it arrives, compared.
  * signed: its .minisig from beside it, checked as trust_check_signature does (trusted

@@ -182,8 +182,7 @@ void netsource_boot(struct run *run, const struct url *template)
 
 /* Expand and fetch hopboot.overlay= into BOOT_OVERLAY_FILE.  Returns 0 with the expanded
  * URL in *ret_url (also on failure, once expanded, for the line), or -errno with REASON. */
-static int fetch_overlay(struct run *run, char **ret_url, enum overlay_check *ret_check, uint64_t *ret_size,
-                         char *reason, size_t size)
+static int fetch_overlay(struct run *run, char **ret_url, struct overlay_result *ret, char *reason, size_t size)
 {
     struct fetch_options options;
     char error[256];
@@ -202,7 +201,7 @@ static int fetch_overlay(struct run *run, char **ret_url, enum overlay_check *re
     options.max_size = ram && ram < OVERLAY_MAX_SIZE ? ram : OVERLAY_MAX_SIZE;
     if (run->config->ca && trust_extra_ca(run, &options) < 0)
         return reason_set(reason, size, -EINVAL, "hopboot.ca=%s cannot be used", run->config->ca);
-    return overlay_fetch(*ret_url, &options, &run->trust, BOOT_OVERLAY_FILE, ret_check, ret_size, reason, size);
+    return overlay_fetch(*ret_url, &options, &run->trust, BOOT_OVERLAY_FILE, ret, reason, size);
 }
 
 const char *netsource_overlay(struct run *run)
@@ -210,22 +209,35 @@ const char *netsource_overlay(struct run *run)
     static const char *const checked[] = {
         [OVERLAY_SHA1_OK] = "sha1 ok",
         [OVERLAY_SHA256_OK] = "sha256 ok",
-        [OVERLAY_SIGNED_OK] = "signature ok",
     };
     _cleanup_free_ char *url = NULL;
-    enum overlay_check check;
-    uint64_t bytes;
+    struct overlay_result result;
     char reason[512];
 
     if (!run->config->overlay || run->overlay_tried)
         return run->overlay_url;
     run->overlay_tried = true;
-    int r = fetch_overlay(run, &url, &check, &bytes, reason, sizeof(reason));
+    int r = fetch_overlay(run, &url, &result, reason, sizeof(reason));
     if (r < 0) {
         log_warning("overlay %s: %s, booting without it", url ? url : run->config->overlay, reason);
         return NULL;
     }
-    log_info("overlay %s: %.1f KiB fetched, %s", url, (double)bytes / 1024.0, checked[check]);
+    if (result.check == OVERLAY_SIGNED_OK)
+        log_info("overlay %s: %.1f KiB fetched, signature ok (serial %llu)", url, (double)result.size / 1024.0,
+                 (unsigned long long)result.serial);
+    else
+        log_info("overlay %s: %.1f KiB fetched, %s", url, (double)result.size / 1024.0, checked[result.check]);
+    if (result.check == OVERLAY_SIGNED_OK && result.serial > run->state.overlay_serial) {
+        /* The floor for the next boots: an older signed overlay cannot be served again. */
+        uint64_t before = run->state.overlay_serial;
+        run->state.overlay_serial = result.serial;
+        r = pipeline_save_state(run);
+        if (r < 0 && r != -EROFS) {
+            run->state.overlay_serial = before;
+            log_warning("overlay %s: cannot record its serial on the card (%s); older overlays stay accepted",
+                        url, strerror(-r));
+        }
+    }
     run->overlay_url = TAKE_PTR(url);
     return run->overlay_url;
 }

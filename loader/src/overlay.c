@@ -10,6 +10,7 @@
 
 #include "cleanup.h"
 #include "minisign.h"
+#include "netboot.h"
 #include "reason.h"
 #include "sums.h"
 #include "verify.h"
@@ -45,115 +46,80 @@ static int check_sums(const char *url, const char *file, enum verify_mode mode, 
     return 0;
 }
 
-static int fetch_signature(const char *url, const char *file, const struct fetch_options *o,
-                           struct minisign_signature *ret, char *reason, size_t size)
+/* The overlay at URL into FD, its SHA-1 into SHA1 (may be NULL), its size into *ret_size. */
+static int fetch_into(const char *url, int fd, const struct fetch_options *o, uint8_t sha1[SUMS_SHA1_LEN],
+                      uint64_t *ret_size, char *reason, size_t size)
 {
-    _cleanup_free_ char *sig_url = NULL, *text = NULL;
+    uint8_t digest[SUMS_SHA1_LEN];
     char error[256];
-    size_t len;
 
-    if (asprintf(&sig_url, "%s.minisig", url) < 0)
-        return -ENOMEM;
-    int r = fetch_small(sig_url, o, MINISIGN_SIGNATURE_FILE_MAX, &text, &len, error, sizeof(error));
-    if (r == -ENOENT)
-        return reason_set(reason, size, r, "not signed (no %s.minisig; hopboot.verify=signed)", file);
-    if (r == -EFBIG || (r >= 0 && minisign_parse_signature(text, len, ret) < 0))
-        return reason_set(reason, size, -EBADMSG, "malformed signature file %s.minisig", file);
-    if (r < 0)
-        return reason_set(reason, size, r, "cannot fetch %s.minisig (%s)", file, error);
-    return 0;
-}
-
-/* hopboot.verify=signed: URL.minisig by a trusted key, its signed comment naming FILE. */
-static int check_signed(const char *url, const char *file, int fd, const struct trust *t,
-                        const struct fetch_options *o, char *reason, size_t size)
-{
-    struct minisign_signature sig;
-    _cleanup_(minisign_verifier_freep) struct minisign_verifier *verifier = NULL;
-    char key_id[2 * MINISIGN_KEY_ID_LEN + 1];
-    const char *name;
-    size_t name_len;
-
-    int r = fetch_signature(url, file, o, &sig, reason, size);
-    if (r < 0)
-        return r;
-    _cleanup_free_ char *sig_file = NULL;
-    if (asprintf(&sig_file, "%s.minisig", file) < 0)
-        return reason_set(reason, size, -ENOMEM, "out of memory");
-    if ((r = trust_check_algorithm(&sig, sig_file, reason, size)) < 0)
-        return r;
-    minisign_format_key_id(sig.key_id, key_id);
-    r = minisign_verifier_new(&sig, t->keys, t->n_keys, &verifier);
-    if (r == -ENOKEY)
-        return reason_set(reason, size, r, "signed with key %s, which this loader does not trust", key_id);
-    if (r == -EKEYREJECTED)
-        return reason_set(reason, size, r, "the trusted comment of %s.minisig was altered", file);
-    if (r < 0)
-        return reason_set(reason, size, r, "cannot check %s.minisig (%s)", file, strerror(-r));
-    if (minisign_comment_file(sig.trusted_comment, sig.trusted_comment_len, &name, &name_len) < 0)
-        return reason_set(reason, size, -EBADMSG, "its signature names no file (no file: in the trusted comment)");
-    if (name_len != strlen(file) || memcmp(name, file, name_len) != 0)
-        return reason_set(reason, size, -EBADMSG, "its signature is for %.*s, not for this file", (int)name_len, name);
-    if (lseek(fd, 0, SEEK_SET) < 0)
-        return reason_set(reason, size, -errno, "cannot read it back (%s)", strerror(errno));
-    r = minisign_verify_fd(fd, &sig, t->keys, t->n_keys);
-    if (r == -EKEYREJECTED)
-        return reason_set(reason, size, r, "its bytes do not match the signature by key %s", key_id);
-    if (r < 0)
-        return reason_set(reason, size, r, "cannot check its signature (%s)", strerror(-r));
-    return 0;
-}
-
-static int fetch_and_check(const char *url, const char *file, int fd, const struct fetch_options *o,
-                           const struct trust *t, enum overlay_check *ret_check, uint64_t *ret_size, char *reason,
-                           size_t size)
-{
-    uint8_t sha1[SUMS_SHA1_LEN], sha256[SUMS_SHA256_LEN];
-    char error[256];
-    uint64_t bytes;
-
-    int r = fetch_image(url, fd, o, sha1, &bytes, error, sizeof(error));
+    int r = fetch_image(url, fd, o, sha1 ? sha1 : digest, ret_size, error, sizeof(error));
     if (r == -EFBIG)
         return reason_set(reason, size, r, "larger than %llu MiB", (unsigned long long)(o->max_size >> 20));
     if (r < 0)
         return reason_set(reason, size, r, "%s", error);
+    return 0;
+}
+
+/* hopboot.verify=signed: URL.minisig by a trusted key, naming URL with a serial not below
+ * the floor, checked before the overlay is fetched; then the bytes in RAM against it. */
+static int fetch_signed(const char *url, const char *file, int fd, const struct trust *t,
+                        const struct fetch_options *o, uint64_t *ret_serial, uint64_t *ret_size, char *reason,
+                        size_t size)
+{
+    _cleanup_free_ char *sig_file = NULL, *sig_url = NULL, *text = NULL;
+    struct minisign_signature sig;
+    size_t len;
+
+    if (asprintf(&sig_file, "%s.minisig", file) < 0 || asprintf(&sig_url, "%s.minisig", url) < 0)
+        return reason_set(reason, size, -ENOMEM, "out of memory");
+    int r = netboot_fetch_signature(sig_url, sig_file, o, &text, &len, reason, size);
+    if (r < 0 || (r = trust_check_overlay_signature(t, text, len, sig_file, url, &sig, ret_serial, reason, size)) < 0 ||
+        (r = fetch_into(url, fd, o, NULL, ret_size, reason, size)) < 0)
+        return r;
+    return trust_check_signed_fd(t, fd, &sig, reason, size);
+}
+
+static int fetch_and_check(const char *url, const char *file, int fd, const struct fetch_options *o,
+                           const struct trust *t, struct overlay_result *ret, char *reason, size_t size)
+{
+    uint8_t sha1[SUMS_SHA1_LEN], sha256[SUMS_SHA256_LEN];
+    int r;
+
     if (t->mode == VERIFY_SIGNED) {
-        r = check_signed(url, file, fd, t, o, reason, size);
-        *ret_check = OVERLAY_SIGNED_OK;
-    } else if (t->mode == VERIFY_SHA256) {
+        ret->check = OVERLAY_SIGNED_OK;
+        return fetch_signed(url, file, fd, t, o, &ret->serial, &ret->size, reason, size);
+    }
+    if ((r = fetch_into(url, fd, o, sha1, &ret->size, reason, size)) < 0)
+        return r;
+    if (t->mode == VERIFY_SHA256) {
         /* The fetch hashed SHA-1 on the way; SHA-256 takes one more pass over the RAM copy. */
         if (lseek(fd, 0, SEEK_SET) < 0 || (r = verify_stream(fd, NULL, sha1, sha256, NULL)) < 0)
             return reason_set(reason, size, r < 0 ? r : -errno, "cannot read it back (%s)",
                               strerror(r < 0 ? -r : errno));
-        r = check_sums(url, file, t->mode, sha256, o, reason, size);
-        *ret_check = OVERLAY_SHA256_OK;
-    } else {
-        r = check_sums(url, file, t->mode, sha1, o, reason, size);
-        *ret_check = OVERLAY_SHA1_OK;
+        ret->check = OVERLAY_SHA256_OK;
+        return check_sums(url, file, t->mode, sha256, o, reason, size);
     }
-    if (r >= 0)
-        *ret_size = bytes;
-    return r;
+    ret->check = OVERLAY_SHA1_OK;
+    return check_sums(url, file, t->mode, sha1, o, reason, size);
 }
 
 int overlay_fetch(const char *url, const struct fetch_options *o, const struct trust *t, const char *path,
-                  enum overlay_check *ret_check, uint64_t *ret_size, char *reason, size_t size)
+                  struct overlay_result *ret, char *reason, size_t size)
 {
     const char *slash = strrchr(url, '/');
     const char *file = slash ? slash + 1 : url;
-    enum overlay_check check;
-    uint64_t bytes;
+    struct overlay_result result = { 0 };
 
     (void)unlink(path);
     _cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return reason_set(reason, size, -errno, "cannot store it in RAM (%s)", strerror(errno));
-    int r = fetch_and_check(url, file, fd, o, t, &check, &bytes, reason, size);
+    int r = fetch_and_check(url, file, fd, o, t, &result, reason, size);
     if (r < 0) {
         (void)unlink(path);
         return r;
     }
-    *ret_check = check;
-    *ret_size = bytes;
+    *ret = result;
     return 0;
 }

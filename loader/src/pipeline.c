@@ -59,9 +59,7 @@ uint64_t pipeline_ram_limit(void)
     return available > reserve ? (available - reserve) / 4 : 1;
 }
 
-/* Write the boot state back to the card: remount it read-write for just that long.
- * Returns 0 or -errno (the caller says what was not recorded). */
-static int save_state(struct run *run)
+int pipeline_save_state(struct run *run)
 {
     if (!run->card_writable)
         return -EROFS;
@@ -97,7 +95,7 @@ static int consult_trial(struct run *run, const struct image *image, struct tria
     }
     int r = state_set(&run->state, image_base_name(image->file), id, STATE_BAD, 0);
     if (r >= 0)
-        r = save_state(run);
+        r = pipeline_save_state(run);
     snprintf(reason, size, "%u trial boot%s ended without the OS confirming it (hopboot-bless), %s", ret->attempt,
              ret->attempt == 1 ? "" : "s", r >= 0 ? "marked bad" : "could not mark it bad on the card");
     return -EAGAIN;
@@ -114,7 +112,7 @@ static void record_attempt(struct run *run, const struct image *image, const str
     trial_digest_id(image->sha1, id);
     int r = state_set(&run->state, image_base_name(image->file), id, STATE_TRIAL, d->tries_left);
     if (r >= 0)
-        r = save_state(run);
+        r = pipeline_save_state(run);
     if (r < 0)
         log_warning("%s: cannot record the trial boot on the card (%s), booting it uncounted", image->file,
                     strerror(-r));

@@ -50,6 +50,11 @@ struct obtain {
  * mode) and still hand over: about a quarter of what is available.  0 when unknown. */
 uint64_t pipeline_ram_limit(void);
 
+/* Write the boot state back to the card: remount it read-write for just that long.
+ * Returns 0, -EROFS when the card may not be written (none, or fsck.fat did not pass), or
+ * -errno (the caller says what was not recorded). */
+int pipeline_save_state(struct run *run);
+
 /* Seconds since START (CLOCK_MONOTONIC). */
 double pipeline_seconds_since(const struct timespec *start);
 

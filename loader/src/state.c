@@ -164,6 +164,9 @@ int state_parse(const char *text, size_t len, struct boot_state *ret)
             if (!word_ok(w[1], strlen(w[1]), sizeof(st.floor) - 1))
                 return -EBADMSG;
             snprintf(st.floor, sizeof(st.floor), "%s", w[1]);
+        } else if (strcmp(w[0], "overlay-serial") == 0 && n == 2 && !st.overlay_serial) {
+            if (!parse_uint(w[1], INT64_MAX, &st.overlay_serial) || st.overlay_serial == 0)
+                return -EBADMSG;
         } else if (strcmp(w[0], "image") == 0) {
             if (parse_record(w, n, &st) < 0)
                 return -EBADMSG;
@@ -198,6 +201,8 @@ int state_format(const struct boot_state *st, char out[STATE_SLOT_SIZE])
             return -EINVAL;
         APPEND("floor %s\n", st->floor);
     }
+    if (st->overlay_serial)
+        APPEND("overlay-serial %" PRIu64 "\n", st->overlay_serial);
     for (size_t i = 0; i < st->n_records; i++) {
         const struct state_record *rec = &st->records[i];
         if (!word_ok(rec->file, strlen(rec->file), STATE_MAX_FILE) ||

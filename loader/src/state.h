@@ -39,6 +39,7 @@ struct state_record {
 struct boot_state {
     uint64_t seq;       /* bumped by every save */
     char floor[64];     /* version of the newest image ever confirmed ("" = none) */
+    uint64_t overlay_serial; /* serial of the newest signed overlay taken (0 = none) */
     size_t n_records;
     struct state_record records[STATE_MAX_RECORDS];
 };

@@ -119,11 +119,11 @@ int trust_read_signature(int dirfd, const char *sig_file, char **ret_text, size_
     return 0;
 }
 
-/* TEXT (LEN bytes, SIG_FILE's contents) as a signature by a trusted key for IMAGE, and a
- * verifier for the bytes in *ret_verifier. */
-static int signature_verifier(const struct trust *t, const char *text, size_t len, const char *sig_file,
-                              const struct image *image, struct minisign_signature *sig,
-                              struct minisign_verifier **ret_verifier, char *reason, size_t size)
+/* TEXT (LEN bytes, SIG_FILE's contents) as a signature this build accepts, by a trusted
+ * key, over an unaltered trusted comment; a verifier for the bytes in *ret_verifier. */
+static int trusted_signature(const struct trust *t, const char *text, size_t len, const char *sig_file,
+                             struct minisign_signature *sig, struct minisign_verifier **ret_verifier, char *reason,
+                             size_t size)
 {
     char key_id[2 * MINISIGN_KEY_ID_LEN + 1];
 
@@ -140,7 +140,67 @@ static int signature_verifier(const struct trust *t, const char *text, size_t le
         return reason_set(reason, size, r, "the trusted comment of %s was altered (bad global signature)", sig_file);
     if (r < 0)
         return reason_set(reason, size, r, "cannot check %s (%s)", sig_file, strerror(-r));
-    return check_signed_name(t, sig, image, reason, size);
+    return 0;
+}
+
+/* trusted_signature, for IMAGE. */
+static int signature_verifier(const struct trust *t, const char *text, size_t len, const char *sig_file,
+                              const struct image *image, struct minisign_signature *sig,
+                              struct minisign_verifier **ret_verifier, char *reason, size_t size)
+{
+    int r = trusted_signature(t, text, len, sig_file, sig, ret_verifier, reason, size);
+    return r < 0 ? r : check_signed_name(t, sig, image, reason, size);
+}
+
+/* A serial as the trusted comment carries it: decimal digits, no leading zero, < 2^63. */
+static bool parse_serial(const char *s, size_t len, uint64_t *ret)
+{
+    uint64_t v = 0;
+
+    if (len == 0 || len > 18 || (s[0] == '0' && len > 1))
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    *ret = v;
+    return true;
+}
+
+/* An overlay's trusted comment: url: names URL exactly, serial: is not below the floor. */
+static int check_overlay_comment(const struct trust *t, const struct minisign_signature *sig, const char *url,
+                                 uint64_t *ret_serial, char *reason, size_t size)
+{
+    const char *value;
+    size_t len;
+    uint64_t serial;
+
+    int r = minisign_comment_field(sig->trusted_comment, sig->trusted_comment_len, "url", &value, &len);
+    if (r < 0)
+        return reason_set(reason, size, -EBADMSG,
+                          "its signature names no URL (no url: in the trusted comment; images/signoverlay)");
+    if (len != strlen(url) || memcmp(value, url, len) != 0)
+        return reason_set(reason, size, -EBADMSG, "its signature is for %.*s, not for this URL", (int)len, value);
+    r = minisign_comment_field(sig->trusted_comment, sig->trusted_comment_len, "serial", &value, &len);
+    if (r < 0 || !parse_serial(value, len, &serial))
+        return reason_set(reason, size, -EBADMSG,
+                          "its signature carries no serial (no serial: in the trusted comment; images/signoverlay)");
+    if (serial < t->overlay_floor)
+        return reason_set(reason, size, -EPERM,
+                          "its serial %llu is older than serial %llu, which this machine took before "
+                          "(replay protection)", (unsigned long long)serial, (unsigned long long)t->overlay_floor);
+    *ret_serial = serial;
+    return 0;
+}
+
+int trust_check_overlay_signature(const struct trust *t, const char *text, size_t len, const char *sig_file,
+                                  const char *url, struct minisign_signature *ret_sig, uint64_t *ret_serial,
+                                  char *reason, size_t size)
+{
+    _cleanup_(verifier_freep) struct minisign_verifier *verifier = NULL;
+    int r = trusted_signature(t, text, len, sig_file, ret_sig, &verifier, reason, size);
+    return r < 0 ? r : check_overlay_comment(t, ret_sig, url, ret_serial, reason, size);
 }
 
 /* How a verifier's end went, as one phrase. */

@@ -29,6 +29,7 @@ struct trust {
     bool has_floor;            /* signed: refuse versions older than FLOOR */
     struct version floor;
     const char *name;          /* hopboot.name=, to read the version of a signed file name */
+    uint64_t overlay_floor;    /* signed: refuse overlays whose serial is below this */
     /* Told how far a check has got (may be NULL), e.g. progress_callback. */
     void (*progress)(void *userdata, uint64_t done, uint64_t total);
     void *progress_userdata;
@@ -56,6 +57,16 @@ int trust_check_algorithm(const struct minisign_signature *sig, const char *sig_
  * REASON, worded as for the card. */
 int trust_check_signature(const struct trust *t, const char *text, size_t len, const char *sig_file,
                           const struct image *image, struct minisign_signature *ret_sig, char *reason, size_t size);
+
+/* Signed mode for hopboot.overlay=: TEXT (LEN bytes, SIG_FILE's contents) must be a
+ * signature this build accepts, by a trusted key, whose trusted comment names URL (the
+ * overlay's URL after ${...} expansion) in a "url:" field and carries "serial:N" with N
+ * not below t->overlay_floor (replay protection; images/signoverlay writes both).  On
+ * success *ret_sig (for trust_check_signed_fd) and *ret_serial.  Returns 0 or -errno with
+ * a phrase in REASON. */
+int trust_check_overlay_signature(const struct trust *t, const char *text, size_t len, const char *sig_file,
+                                  const char *url, struct minisign_signature *ret_sig, uint64_t *ret_serial,
+                                  char *reason, size_t size);
 
 /* Whether FD's bytes, from its start, are the ones SIG signs.  Returns 0 or -errno with a
  * phrase in REASON ("its bytes do not match the signature by key ..."). */

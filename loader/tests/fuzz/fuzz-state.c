@@ -13,6 +13,7 @@ static void check_same(const struct boot_state *a, const struct boot_state *b)
 {
     FUZZ_ASSERT(a->seq == b->seq);
     FUZZ_ASSERT(strcmp(a->floor, b->floor) == 0);
+    FUZZ_ASSERT(a->overlay_serial == b->overlay_serial);
     FUZZ_ASSERT(a->n_records == b->n_records);
     for (size_t i = 0; i < a->n_records; i++) {
         FUZZ_ASSERT(strcmp(a->records[i].file, b->records[i].file) == 0);

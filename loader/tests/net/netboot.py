@@ -156,9 +156,10 @@ def make_card(ctx, sources, *, card_versions=(), ca=None, card="card.img", appen
     return out
 
 
-def boot(ctx, card, *, log="boot"):
-    """ctx.boot() with user networking and the network rescue line as a reason to stop."""
-    return ctx.boot(card, log=log, net=True, give_up_on=GIVE_UP_ON)
+def boot(ctx, card, *, log="boot", reboot=False):
+    """ctx.boot() with user networking and the network rescue line as a reason to stop
+    (reboot=True: the guest reboots in place instead of ending QEMU)."""
+    return ctx.boot(card, log=log, net=True, give_up_on=GIVE_UP_ON, reboot=reboot)
 
 
 # --- what the console says ---------------------------------------------------------------

@@ -24,7 +24,7 @@ expect() {
     grep -qE -- "$pattern" "$work/err" "$work/out" || fail "$*: no '$pattern' in: $(head -c 300 "$work/err")"
 }
 
-for tool in mkimg mkkeydisk mkcard mkinitrd demo-rootfs fetch-kernel mkloaderkernel mklibcurl; do
+for tool in mkimg mkkeydisk mkcard mkinitrd demo-rootfs fetch-kernel mkloaderkernel mklibcurl mkindex signoverlay; do
     expect 0 '^[Uu]sage' "$images/$tool" --help
     expect 2 '' "$images/$tool" --no-such-option
 done
@@ -51,6 +51,21 @@ check
 (cd "$work/out1" && sha1sum --quiet -c Tiny-0.4.10.img.sha1) || fail "mkimg wrote a .sha1 that does not check"
 check
 [ "$(blkid -o value -s TYPE "$work/out1/Tiny-0.4.10.img")" = squashfs ] || fail "mkimg did not write squashfs"
+
+# signoverlay: the trusted comment names the URL and the serial, minisign -V checks it
+minisign -G -W -p "$work/overlay.pub" -s "$work/overlay.key" >/dev/null
+echo overlay >"$work/m.tar.gz"
+url='http://10.0.2.2/overlays/52:54:00:12:34:56.tar.gz'
+expect 0 'serial 7' "$images/signoverlay" --key "$work/overlay.key" --url "$url" --serial 7 "$work/m.tar.gz"
+check
+minisign -V -p "$work/overlay.pub" -m "$work/m.tar.gz" -q -o >/dev/null || fail "signoverlay wrote a signature minisign -V refuses"
+check
+grep -qP "^trusted comment: timestamp:[0-9]+\turl:\Q$url\E\tserial:7$" "$work/m.tar.gz.minisig" ||
+    fail "signoverlay's trusted comment: $(grep '^trusted' "$work/m.tar.gz.minisig")"
+expect 1 'still holds' "$images/signoverlay" --key "$work/overlay.key" --url "http://x/\${mac}.tar.gz" "$work/m.tar.gz"
+expect 1 'serial' "$images/signoverlay" --key "$work/overlay.key" --url "$url" --serial 07 "$work/m.tar.gz"
+expect 1 'URL of a file' "$images/signoverlay" --key "$work/overlay.key" --url 'http://x/dir/' "$work/m.tar.gz"
+expect 2 'key' "$images/signoverlay" --url "$url" "$work/m.tar.gz"
 
 # mkkeydisk
 expect 0 '' "$images/mkkeydisk" -o "$work/kd.img" --size 8

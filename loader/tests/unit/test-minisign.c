@@ -411,6 +411,33 @@ static void test_comment_file(void)
     CHECK_STREQ(name, "untouched");
 }
 
+static int field_of(const char *comment, const char *field, char *out, size_t size)
+{
+    const char *value;
+    size_t len;
+    int r = minisign_comment_field(comment, strlen(comment), field, &value, &len);
+    if (r == 0)
+        snprintf(out, size, "%.*s", (int)len, value);
+    return r;
+}
+
+/* An overlay's comment (images/signoverlay): a URL holds ':' itself, "urls:" is no "url:". */
+static void test_comment_field(void)
+{
+    static const char comment[] =
+        "timestamp:1796000000\turl:http://10.0.2.2:8080/overlays/52:54:00:12:34:56.tar.gz\tserial:1796000000";
+    char value[256];
+
+    CHECK_EQ_INT(field_of(comment, "url", value, sizeof(value)), 0);
+    CHECK_STREQ(value, "http://10.0.2.2:8080/overlays/52:54:00:12:34:56.tar.gz");
+    CHECK_EQ_INT(field_of(comment, "serial", value, sizeof(value)), 0);
+    CHECK_STREQ(value, "1796000000");
+    CHECK_EQ_INT(field_of(comment, "file", value, sizeof(value)), -ENOENT);
+    CHECK_EQ_INT(field_of("urls:http://a/b\tserial:1", "url", value, sizeof(value)), -ENOENT);
+    CHECK_EQ_INT(field_of("url:http://a/b\turl:http://a/c", "url", value, sizeof(value)), -EBADMSG);
+    CHECK_EQ_INT(field_of("url:\tserial:1", "url", value, sizeof(value)), -EBADMSG);
+}
+
 static void write_file(const char *dir, const char *name, const void *data, size_t len)
 {
     char path[512];
@@ -634,6 +661,7 @@ int main(void)
     test_tampered();
     test_malformed();
     test_comment_file();
+    test_comment_field();
     test_load_keys();
     test_verifier_limits();
     test_own_signatures();

@@ -28,6 +28,7 @@ static void test_round_trip(void)
     char slot[STATE_SLOT_SIZE];
 
     snprintf(st.floor, sizeof(st.floor), "1.0.0");
+    st.overlay_serial = 1796000000;
     CHECK_EQ_INT(state_set(&st, "Demo-1.0.0.img", D1, STATE_GOOD, 0), 0);
     CHECK_EQ_INT(state_set(&st, "Demo-1.1.0.img", D2, STATE_TRIAL, 2), 0);
     CHECK_EQ_INT(state_set(&st, "Demo-1.2.0.img", D2, STATE_BAD, 0), 0);
@@ -36,6 +37,8 @@ static void test_round_trip(void)
     CHECK_EQ_INT(state_parse(slot, sizeof(slot), &back), 0);
     CHECK_EQ_INT(back.seq, 41);
     CHECK_STREQ(back.floor, "1.0.0");
+    CHECK(strstr(slot, "\noverlay-serial 1796000000\n") != NULL);
+    CHECK_EQ_INT(back.overlay_serial, 1796000000);
     CHECK_EQ_INT(back.n_records, 3);
     CHECK_EQ_INT(state_find(&back, "Demo-1.1.0.img")->tries_left, 2);
     CHECK_EQ_INT(state_find(&back, "Demo-1.2.0.img")->status, STATE_BAD);
@@ -79,6 +82,11 @@ static void test_torn_and_malformed(void)
         "hopboot-state 1\nseq 1\nimage  Demo-1.0.0.img good " D1 "\n",
         "hopboot-state 1\nseq 1\n\n",
         "hopboot-state 1\nseq 1\nwhat 1\n",
+        "hopboot-state 1\nseq 1\noverlay-serial 0\n",
+        "hopboot-state 1\nseq 1\noverlay-serial 07\n",
+        "hopboot-state 1\nseq 1\noverlay-serial 9223372036854775808\n",
+        "hopboot-state 1\nseq 1\noverlay-serial 5\noverlay-serial 6\n",
+        "hopboot-state 1\nseq 1\noverlay-serial\n",
     };
     for (size_t i = 0; i < ELEMENTSOF(bodies); i++) {
         char text[512];
