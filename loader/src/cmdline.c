@@ -330,6 +330,10 @@ static int parse_hopboot_key(struct config *c, const char *word, const char *key
         if (parse_unsigned(value, 86400, &number) < 0)
             return BAD_VALUE("expected seconds (0-86400; 0: no limit)", "%u", c->fetch_timeout);
         c->fetch_timeout = number;
+    } else if (IS("timeout.source")) {
+        if (parse_unsigned(value, 86400, &number) < 0)
+            return BAD_VALUE("expected seconds (0-86400; 0: no limit)", "%u", c->source_timeout);
+        c->source_timeout = number;
     } else if (IS("tries")) {
         if (parse_unsigned(value, STATE_MAX_TRIES, &number) < 0) {
             char why[64];
@@ -398,6 +402,7 @@ int cmdline_parse_at_least(const char *text, const char *default_name, enum veri
         .tries = 3,
         .menu_timeout = 3,
         .fetch_timeout = CMDLINE_FETCH_TIMEOUT_DEFAULT,
+        .source_timeout = CMDLINE_SOURCE_TIMEOUT_DEFAULT,
         .verify = minimum,
     };
     int r = cmdline_split(text, &words, &n);

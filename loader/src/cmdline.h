@@ -33,6 +33,11 @@ enum verify_mode {
  * so a server that trickles just above the low-speed limit cannot hold the boot for days. */
 #define CMDLINE_FETCH_TIMEOUT_DEFAULT 1800
 
+/* hopboot.timeout.source= when not given: an hour for everything one network source does
+ * (its listing, checksums and every candidate it offers), so a server that trickles
+ * cannot take the fetch limit once per candidate. */
+#define CMDLINE_SOURCE_TIMEOUT_DEFAULT 3600
+
 /* Whether KEYDISK (a config's or hand-off's keydisk value) ends in CMDLINE_KEYDISK_REQUIRED.
  * With RET_PLACE, *ret_place gets the value without it (malloc'd; NULL when out of memory). */
 bool cmdline_keydisk_required(const char *keydisk, char **ret_place);
@@ -59,6 +64,8 @@ struct config {
     unsigned menu_timeout;   /* hopboot.timeout=  seconds the boot menu counts down; 0: no menu */
     unsigned fetch_timeout;  /* hopboot.timeout.fetch=  seconds one network download may take in
                               * all, retries included; 0: no limit */
+    unsigned source_timeout; /* hopboot.timeout.source=  seconds one network source may take in
+                              * all; 0: no limit */
     enum verify_mode verify; /* hopboot.verify=sha1|sha256|signed */
     char **os_args;        /* NULL-terminated: words passed on to the OS kernel */
     size_t n_os_args;

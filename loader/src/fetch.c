@@ -35,30 +35,46 @@ void fetch_default_options(struct fetch_options *ret)
     };
 }
 
-/* o->deadline_s counted from the start of one fetch. */
+double fetch_now(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+/* o->deadline_s counted from the start of one fetch, and the source's own deadline. */
 struct deadline {
     unsigned limit_s; /* 0: none */
-    struct timespec start;
+    double start;
+    double source_until; /* 0: none */
+    unsigned source_limit_s;
 };
 
-static void deadline_start(struct deadline *d, unsigned limit_s)
+static void deadline_start(struct deadline *d, const struct fetch_options *o, double start)
 {
-    d->limit_s = limit_s;
-    clock_gettime(CLOCK_MONOTONIC, &d->start);
+    *d = (struct deadline){ .limit_s = o->deadline_s, .start = start, .source_until = o->source_until,
+                            .source_limit_s = o->source_limit_s };
+}
+
+/* When the deadline comes (fetch_now's clock), or 0 without one. */
+static double deadline_end(const struct deadline *d)
+{
+    double end = d->limit_s ? d->start + d->limit_s : 0;
+    if (d->source_until > 0 && (end == 0 || d->source_until < end))
+        end = d->source_until;
+    return end;
 }
 
 /* Seconds left, rounded up (so that a transfer given them ends at or after the deadline,
  * never just before it), 0 once the deadline has passed, or UINT_MAX without one. */
 static unsigned deadline_left(const struct deadline *d)
 {
-    struct timespec now;
-    if (d->limit_s == 0)
+    double end = deadline_end(d), now = fetch_now();
+    if (end == 0)
         return UINT_MAX;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    double elapsed = (double)(now.tv_sec - d->start.tv_sec) + (double)(now.tv_nsec - d->start.tv_nsec) / 1e9;
-    if (elapsed >= d->limit_s)
+    if (now >= end)
         return 0;
-    double left = (double)d->limit_s - elapsed;
+    double left = end - now;
     unsigned whole = (unsigned)left;
     return whole + ((double)whole < left ? 1 : 0);
 }
@@ -71,15 +87,33 @@ static void deadline_apply(const struct deadline *d, CURL *c)
         curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)left);
 }
 
-/* After an attempt ended with R: -ETIME and the phrase when the deadline has passed
- * (a timeout then is the deadline's, not the server's), else R. */
+/* -ETIME and the phrase once the deadline has passed, naming the limit that ended it, else
+ * R (a timeout before it is the server's). */
 static int deadline_check(const struct deadline *d, int r, char *error, size_t error_size)
 {
     if (r == 0 || deadline_left(d) > 0)
         return r;
-    snprintf(error, error_size, "not done after %u s (the limit for one download; hopboot.timeout.fetch=)",
-             d->limit_s);
+    if (d->source_until > 0 && fetch_now() >= d->source_until &&
+        (d->limit_s == 0 || d->source_until <= d->start + d->limit_s))
+        snprintf(error, error_size, "the time for this source ran out (%u s in all; hopboot.timeout.source=)",
+                 d->source_limit_s);
+    else
+        snprintf(error, error_size, "not done after %u s (the limit for one download; hopboot.timeout.fetch=)",
+                 d->limit_s);
     return -ETIME;
+}
+
+/* -ETIME and the phrase when the deadline has passed already, else 0. */
+static int deadline_passed(const struct deadline *d, char *error, size_t error_size)
+{
+    return deadline_left(d) > 0 ? 0 : deadline_check(d, -ETIME, error, error_size);
+}
+
+int fetch_time_check(const struct fetch_options *o, double started, char *error, size_t error_size)
+{
+    struct deadline d;
+    deadline_start(&d, o, started);
+    return deadline_passed(&d, error, error_size);
 }
 
 /* Whether another attempt after a pause of DELAY_S still starts before the deadline. */
@@ -209,7 +243,9 @@ static int fetch_memory(const char *url, const struct fetch_options *o, bool lis
     struct deadline deadline;
     int r = -EPROTO;
 
-    deadline_start(&deadline, o->deadline_s);
+    deadline_start(&deadline, o, fetch_now());
+    if ((r = deadline_passed(&deadline, error, error_size)) < 0)
+        return r; /* the source's time ran out before this fetch */
     for (unsigned attempt = 0; attempt <= o->retries; attempt++) {
         _cleanup_(curl_easy_cleanupp) CURL *c = new_handle(url, o, curl_error);
         if (!c)
@@ -488,7 +524,9 @@ int fetch_image(const char *url, int fd, const struct fetch_options *o, uint8_t 
 
     if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) != 1)
         return -ENOMEM;
-    deadline_start(&deadline, o->deadline_s);
+    deadline_start(&deadline, o, fetch_now());
+    if ((r = deadline_passed(&deadline, error, error_size)) < 0)
+        return r; /* the source's time ran out before this fetch */
     if ((r = store_start(&d.store, fd, ctx)) < 0)
         return r;
     for (unsigned attempt = 0; attempt <= o->retries; attempt++) {

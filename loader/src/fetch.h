@@ -4,7 +4,7 @@
  *
  * Errors: -ENOENT (404, FTP 550, TFTP file not found), -ETIMEDOUT, -ECONNREFUSED,
  * -EHOSTUNREACH, -EKEYREJECTED (server certificate not trusted), -EFBIG (larger than
- * allowed), -EBADMSG (short or overlong body), -ETIME (past o->deadline_s, not retried),
+ * allowed), -EBADMSG (short or overlong body), -ETIME (past o->deadline_s or o->source_until, not retried),
  * -EPROTO (anything else). */
 #pragma once
 
@@ -24,6 +24,11 @@ struct fetch_options {
      * (0: no deadline): the low-speed limit alone lets a server that sends just over
      * 1 KiB/s hold a transfer for days. */
     unsigned deadline_s;
+    /* The source's deadline (hopboot.timeout.source=): no fetch of this source goes on past
+     * this fetch_now() time (0: none), so a server cannot hold the boot for deadline_s
+     * once per candidate; source_limit_s is its length, for the phrase. */
+    double source_until;
+    unsigned source_limit_s;
     /* Called about once a second while an image downloads (may be NULL). */
     void (*progress)(void *userdata, uint64_t done, uint64_t total);
     /* Called before an image download is tried again (may be NULL): DONE bytes arrived,
@@ -37,6 +42,16 @@ struct fetch_options {
  * for an index, a .sha1 or a listing), 3 retries with 1, 2, 4 s backoff, no deadline (the
  * loader sets hopboot.timeout.fetch=). */
 void fetch_default_options(struct fetch_options *ret);
+
+/* Seconds on CLOCK_MONOTONIC, the clock of source_until. */
+double fetch_now(void);
+
+/* For a transfer that is not libcurl's (a copy from an NFS export) started at STARTED
+ * (fetch_now()): -ETIME with the phrase a fetch would give once o->deadline_s or the
+ * source's deadline has passed ("not done after N s (the limit for one download;
+ * hopboot.timeout.fetch=)", "the time for this source ran out (N s in all;
+ * hopboot.timeout.source=)"), else 0. */
+int fetch_time_check(const struct fetch_options *o, double started, char *error, size_t error_size);
 
 /* Fetch URL into memory, at most MAX bytes (-EFBIG beyond).  On success *ret_data
  * (NUL-terminated, free()) and *ret_len.  Returns 0 or -errno with a phrase in ERROR. */

@@ -151,7 +151,9 @@ static int mount_nfs(const struct url *u, const char *dir, const char *client_ip
     struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *found = NULL;
     char address[INET_ADDRSTRLEN];
 
-    /* The kernel's NFS client takes an address, not a name: resolve it here. */
+    /* The kernel's NFS client takes an address, not a name: resolve it here.  soft: a
+     * server that stops answering fails a read after timeo x retrans instead of holding
+     * PID 1 forever (a hard mount's default). */
     int r = getaddrinfo(u->host, NULL, &hints, &found);
     if (r != 0) {
         snprintf(error, size, "cannot resolve %s (%s)", u->host, gai_strerror(r));
@@ -160,7 +162,7 @@ static int mount_nfs(const struct url *u, const char *dir, const char *client_ip
     inet_ntop(AF_INET, &((struct sockaddr_in *)found->ai_addr)->sin_addr, address, sizeof(address));
     freeaddrinfo(found);
     if (asprintf(&source, "%s:%s", address, dir) < 0 ||
-        asprintf(&options, "vers=4.0,proto=tcp,port=%u,addr=%s,clientaddr=%s,timeo=50,retrans=2",
+        asprintf(&options, "vers=4.0,proto=tcp,soft,port=%u,addr=%s,clientaddr=%s,timeo=50,retrans=2",
                  u->port ? u->port : url_default_port(URL_NFS), address, client_ip) < 0)
         return -ENOMEM;
     const char *const modules[] = { "nfsv4" };
@@ -258,6 +260,21 @@ static int too_large(const struct netboot_source *s, char *reason, size_t size)
                       (unsigned long long)(s->options.max_size >> 20));
 }
 
+/* An NFS copy under the fetches' deadlines: checked after every block. */
+struct copy_clock {
+    const struct fetch_options *o;
+    double started;
+    char error[256];
+};
+
+static int check_copy_time(void *userdata, const void *data, size_t len)
+{
+    struct copy_clock *clock = userdata;
+    (void)data;
+    (void)len;
+    return fetch_time_check(clock->o, clock->started, clock->error, sizeof(clock->error));
+}
+
 /* Copy IMAGE from the export into FD, its SHA-1 into ACTUAL. */
 static int copy_from_nfs(const struct netboot_source *s, struct image *image, int fd, uint8_t actual[SUMS_SHA1_LEN],
                          char *reason, size_t size)
@@ -275,12 +292,17 @@ static int copy_from_nfs(const struct netboot_source *s, struct image *image, in
         return reason_set(reason, size, -errno, "cannot open it on the export (%s)", strerror(errno));
     if (s->options.max_size && (uint64_t)st.st_size > s->options.max_size)
         return too_large(s, reason, size);
-    /* max_size also stops a file that grows on the server while it is copied. */
-    struct verify_pass pass = { .dst_fd = fd, .max_size = s->options.max_size, .progress = s->options.progress,
+    /* max_size also stops a file that grows on the server while it is copied, and the
+     * fetch deadlines one that comes too slowly (the soft mount bounds each read). */
+    struct copy_clock clock = { .o = &s->options, .started = fetch_now() };
+    struct verify_pass pass = { .dst_fd = fd, .max_size = s->options.max_size, .observe = check_copy_time,
+                                .userdata = &clock, .progress = s->options.progress,
                                 .progress_userdata = s->options.userdata };
     int r = verify_stream(src, &pass, actual, NULL, &bytes);
     if (r == -EFBIG)
         return too_large(s, reason, size);
+    if (r == -ETIME)
+        return reason_set(reason, size, r, "%s", clock.error);
     if (r < 0)
         return reason_set(reason, size, r, "cannot copy it into RAM (%s)", strerror(-r));
     return 0;

@@ -159,6 +159,9 @@ void netsource_boot(struct run *run, const struct url *template)
     fetch_default_options(&options);
     options.max_size = pipeline_ram_limit();
     options.deadline_s = run->config->fetch_timeout;
+    options.source_limit_s = run->config->source_timeout;
+    if (options.source_limit_s)
+        options.source_until = fetch_now() + options.source_limit_s;
     if (run->config->ca && trust_extra_ca(run, &options) < 0)
         return;
     if ((r = netboot_list(&u, run->config->name, run->net.ip, &options, &source, &images, &n, error,

@@ -320,6 +320,7 @@ static void test_every_key_malformed(void)
     CHECK_EQ_INT(c.tries, 3);
     CHECK_EQ_INT(c.menu_timeout, 3);
     CHECK_EQ_INT(c.fetch_timeout, CMDLINE_FETCH_TIMEOUT_DEFAULT);
+    CHECK_EQ_INT(c.source_timeout, CMDLINE_SOURCE_TIMEOUT_DEFAULT);
     CHECK_EQ_INT(c.verify, VERIFY_SHA1);
     CHECK_EQ_INT(c.log_level, LOG_INFO);
     CHECK_EQ_INT(c.n_os_args, 1);
@@ -335,6 +336,13 @@ static void test_every_key_malformed(void)
     CHECK_EQ_INT(cmdline_parse("hopboot.timeout.fetch=86400", "Demo", &c), 0);
     CHECK_EQ_INT(c.fetch_timeout, 86400);
     CHECK_EQ_INT(c.menu_timeout, 3);
+    config_done(&c);
+    /* hopboot.timeout.source=: the same range, its own key. */
+    CHECK_EQ_INT(cmdline_parse("hopboot.timeout.source=20 hopboot.timeout.source=86401", "Demo", &c), 0);
+    CHECK_EQ_INT(c.source_timeout, 20);
+    CHECK_EQ_INT(c.fetch_timeout, CMDLINE_FETCH_TIMEOUT_DEFAULT);
+    CHECK_EQ_INT(c.n_warnings, 1);
+    CHECK_STREQ(c.warnings[0], "hopboot.timeout.source=86401: expected seconds (0-86400; 0: no limit), using 20");
     config_done(&c);
 
     /* A bad value after a good one keeps the good one, and says so. */
