@@ -28,23 +28,29 @@ static const char *const stage2_modules[] = {
 };
 
 
-int boot_expected_sha1(int dirfd, const char *file, uint8_t ret[SUMS_SHA1_LEN], char *reason, size_t size)
+int boot_expected_digest(int dirfd, const char *file, const char *ext, size_t digest_len, uint8_t *ret, char *reason,
+                         size_t size)
 {
     _cleanup_free_ char *sums_file = NULL, *text = NULL;
     size_t len;
 
-    if (asprintf(&sums_file, "%s.sha1", file) < 0)
+    if (asprintf(&sums_file, "%s.%s", file, ext) < 0)
         return reason_set(reason, size, -ENOMEM, "out of memory");
     int r = fileio_read_file(dirfd, sums_file, SUMS_MAX_FILE_SIZE, &text, &len);
     if (r == -ENOENT)
         return reason_set(reason, size, r, "no checksum file %s", sums_file);
     if (r == -EBADFD || r == -EISDIR)
         return reason_set(reason, size, r, "%s is not a regular file", sums_file);
-    if (r == -EFBIG || (r >= 0 && sums_parse_sha1_file(text, len, image_base_name(file), ret) < 0))
+    if (r == -EFBIG || (r >= 0 && sums_parse_file(text, len, image_base_name(file), digest_len, ret) < 0))
         return reason_set(reason, size, -EBADMSG, "malformed checksum file %s", sums_file);
     if (r < 0)
         return reason_set(reason, size, r, "cannot read %s (%s)", sums_file, strerror(-r));
     return 0;
+}
+
+int boot_expected_sha1(int dirfd, const char *file, uint8_t ret[SUMS_SHA1_LEN], char *reason, size_t size)
+{
+    return boot_expected_digest(dirfd, file, "sha1", SUMS_SHA1_LEN, ret, reason, size);
 }
 
 int boot_unreadable(int r, char *reason, size_t size)

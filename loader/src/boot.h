@@ -33,9 +33,14 @@ struct boot_loaded {
     int syscall_error; /* why kexec_file_load was not used, when it was tried */
 };
 
-/* Read and parse FILE.sha1 in DIRFD into RET.  On failure writes "no checksum file
- * X.sha1", "malformed checksum file X.sha1" or "cannot read X.sha1 (...)" into REASON and
- * returns -errno. */
+/* Read and parse FILE.EXT ("sha1", "sha256"; sha1sum / sha256sum format, DIGEST_LEN
+ * bytes) in DIRFD into RET.  On failure writes "no checksum file X.EXT", "malformed
+ * checksum file X.EXT", "X.EXT is not a regular file" or "cannot read X.EXT (...)" into
+ * REASON and returns -errno. */
+int boot_expected_digest(int dirfd, const char *file, const char *ext, size_t digest_len, uint8_t *ret, char *reason,
+                         size_t reason_size);
+
+/* boot_expected_digest for FILE.sha1. */
 int boot_expected_sha1(int dirfd, const char *file, uint8_t ret[IMAGE_SHA1_LEN], char *reason, size_t reason_size);
 
 struct verify_pass;

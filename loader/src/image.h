@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sums.h"
 #include "version.h"
 
 #define IMAGE_SHA1_LEN 20
@@ -33,6 +34,12 @@ const char *image_base_name(const char *file);
  * says ...)" into REASON and return -EBADMSG. */
 int image_accept_digest(struct image *image, const uint8_t actual[IMAGE_SHA1_LEN],
                         const uint8_t expected[IMAGE_SHA1_LEN], const char *sums_name, char *reason,
+                        size_t reason_size);
+
+/* hopboot.verify=sha256: as image_accept_digest for the SHA-256 digests ACTUAL and
+ * EXPECTED; image->sha1 (the identity the boot state keeps) is set to SHA1. */
+int image_accept_sha256(struct image *image, const uint8_t sha1[IMAGE_SHA1_LEN], const uint8_t actual[SUMS_SHA256_LEN],
+                        const uint8_t expected[SUMS_SHA256_LEN], const char *sums_name, char *reason,
                         size_t reason_size);
 
 /* Release what an image owns (not the struct itself). */

@@ -216,15 +216,12 @@ static void boot_from_card(struct run *run)
     else {
         select_order(images, n);
         pipeline_log_candidates("candidates:", images, n);
-        static const char *const checked[] = {
-            [VERIFY_SHA1] = "sha1 ok", [VERIFY_SHA256] = "sha256 ok", [VERIFY_SIGNED] = "signature ok"
-        };
         struct obtain obtain = {
             .fn = obtain_from_card,
             .ctx = run,
             .in_ram = run->trust.mode == VERIFY_SIGNED,
             .trial = true,
-            .checked = checked[run->trust.mode],
+            .checked = trust_checked(&run->trust),
             .source = "card",
         };
         pipeline_boot_newest(run, &obtain, images, n);
@@ -303,14 +300,11 @@ static void boot_from_block(struct run *run, const char *spec)
                 log_error("%s: out of memory", spec);
                 goto out;
             }
-        static const char *const checked[] = {
-            [VERIFY_SHA1] = "sha1 ok", [VERIFY_SHA256] = "sha256 ok", [VERIFY_SIGNED] = "signature ok"
-        };
         struct obtain obtain = {
             .fn = obtain_from_block,
             .ctx = run,
             .in_ram = true,
-            .checked = checked[run->trust.mode],
+            .checked = trust_checked(&run->trust),
             .source = spec,
         };
         select_order(images, n);

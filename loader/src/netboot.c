@@ -62,7 +62,7 @@ static int add_candidate(struct collect *c, const char *file)
     return 0;
 }
 
-static int add_index_entry(const char *name, size_t len, const uint8_t digest[SUMS_SHA1_LEN], void *userdata)
+static int add_index_entry(const char *name, size_t len, const uint8_t *digest, void *userdata)
 {
     (void)digest; /* looked up again per candidate, when it is tried */
     _cleanup_free_ char *file = strndup(name, len);
@@ -111,6 +111,12 @@ static int list_ftp_folder(struct netboot_source *s, struct collect *c)
     return r;
 }
 
+/* How long the digests in S's index and checksum files are. */
+static size_t index_digest_len(const struct netboot_source *s)
+{
+    return s->trust->mode == VERIFY_SHA256 ? SUMS_SHA256_LEN : SUMS_SHA1_LEN;
+}
+
 static int list_directory(const struct url *u, struct netboot_source *s, struct collect *c, char *error, size_t size)
 {
     _cleanup_strv_free_ char **names = NULL;
@@ -129,18 +135,18 @@ static int list_directory(const struct url *u, struct netboot_source *s, struct 
             r = add_candidate(c, names[i]);
         return r < 0 ? r : list_ftp_folder(s, c);
     }
-    if (asprintf(&index_url, "%s" NETBOOT_INDEX, s->dir_url) < 0)
+    if (asprintf(&index_url, "%s%s", s->dir_url, s->index_name) < 0)
         return -ENOMEM;
     r = fetch_small(index_url, &s->options, 1024 * 1024, &s->index, &s->index_len, error, size);
     if (r < 0) {
         char why[256];
         snprintf(why, sizeof(why), "%s", error);
-        snprintf(error, size, "cannot fetch its " NETBOOT_INDEX " index (%s)", why);
+        snprintf(error, size, "cannot fetch its %s index (%s)", s->index_name, why);
         return r;
     }
-    r = sums_index_foreach(s->index, s->index_len, add_index_entry, c);
+    r = sums_index_foreach(s->index, s->index_len, index_digest_len(s), add_index_entry, c);
     if (r == -EBADMSG)
-        snprintf(error, size, "its " NETBOOT_INDEX " index is malformed");
+        snprintf(error, size, "its %s index is malformed", s->index_name);
     return r;
 }
 
@@ -200,10 +206,11 @@ static int list_nfs(const struct url *u, const char *dir, const char *file, cons
 }
 
 int netboot_list(const struct url *u, const char *name, const char *client_ip, const struct fetch_options *o,
-                 struct netboot_source *ret, struct image **ret_images, size_t *ret_n, char *error,
-                 size_t error_size)
+                 const struct trust *t, struct netboot_source *ret, struct image **ret_images, size_t *ret_n,
+                 char *error, size_t error_size)
 {
-    struct netboot_source s = { .options = *o, .nfs_dirfd = -1 };
+    struct netboot_source s = { .options = *o, .nfs_dirfd = -1, .trust = t,
+                                .index_name = t->mode == VERIFY_SHA256 ? NETBOOT_INDEX_SHA256 : NETBOOT_INDEX };
     _cleanup_free_ char *dir = NULL, *file = NULL;
     int r = url_split(u, &dir, &file);
 
@@ -230,26 +237,34 @@ int netboot_list(const struct url *u, const char *name, const char *client_ip, c
 }
 
 
-static int expected_digest(const struct netboot_source *s, const struct image *image, uint8_t ret[SUMS_SHA1_LEN],
-                           char *reason, size_t size)
+/* IMAGE's expected digest under S's mode (sha1 or sha256): from the index, the export's
+ * checksum file or the one fetched from beside it.  Its name for the phrases is in SUMS_NAME. */
+static int expected_digest(const struct netboot_source *s, const struct image *image, uint8_t *ret, char *sums_name,
+                           size_t sums_name_size, char *reason, size_t size)
 {
     _cleanup_free_ char *sums_url = NULL, *text = NULL;
+    const char *ext = s->trust->mode == VERIFY_SHA256 ? "sha256" : "sha1";
+    size_t digest_len = index_digest_len(s);
     char error[256];
     size_t len;
 
     if (s->index) {
-        int r = sums_parse_index(s->index, s->index_len, image->file, ret);
-        return r < 0 ? reason_set(reason, size, r, "not listed once in " NETBOOT_INDEX) : 0;
+        snprintf(sums_name, sums_name_size, "%s", s->index_name);
+        int r = sums_parse_index(s->index, s->index_len, image->file, digest_len, ret);
+        return r < 0 ? reason_set(reason, size, r, "not listed once in %s", s->index_name) : 0;
     }
-    if (asprintf(&sums_url, "%s.sha1", image->url) < 0)
+    snprintf(sums_name, sums_name_size, "%s.%s", image->file, ext);
+    if (s->nfs_dirfd >= 0)
+        return boot_expected_digest(s->nfs_dirfd, image->file, ext, digest_len, ret, reason, size);
+    if (asprintf(&sums_url, "%s.%s", image->url, ext) < 0)
         return -ENOMEM;
     int r = fetch_small(sums_url, &s->options, SUMS_MAX_FILE_SIZE, &text, &len, error, sizeof(error));
     if (r == -ENOENT)
-        return reason_set(reason, size, r, "no checksum file %s.sha1", image->file);
-    if (r == -EFBIG || (r >= 0 && sums_parse_sha1_file(text, len, image_base_name(image->file), ret) < 0))
-        return reason_set(reason, size, -EBADMSG, "malformed checksum file %s.sha1", image->file);
+        return reason_set(reason, size, r, "no checksum file %s", sums_name);
+    if (r == -EFBIG || (r >= 0 && sums_parse_file(text, len, image_base_name(image->file), digest_len, ret) < 0))
+        return reason_set(reason, size, -EBADMSG, "malformed checksum file %s", sums_name);
     if (r < 0)
-        return reason_set(reason, size, r, "cannot fetch %s.sha1 (%s)", image->file, error);
+        return reason_set(reason, size, r, "cannot fetch %s (%s)", sums_name, error);
     return 0;
 }
 
@@ -371,23 +386,23 @@ int netboot_fetch(const struct netboot_source *s, struct image *image, const cha
                   size_t size)
 {
     const struct trust *t = s->trust;
-    uint8_t expected[SUMS_SHA1_LEN], actual[SUMS_SHA1_LEN];
-    char error[256];
+    uint8_t expected[SUMS_SHA256_LEN], actual[SUMS_SHA1_LEN], sha256[SUMS_SHA256_LEN];
+    char sums_name[512];
 
     _cleanup_close_ int fd = open(ram_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return reason_set(reason, size, -errno, "cannot store it in RAM (%s)", strerror(errno));
     if (t->mode == VERIFY_SIGNED)
         return fetch_signed(s, t, image, fd, reason, size);
-    if (t->mode != VERIFY_SHA1)
-        return reason_set(reason, size, -EPROTONOSUPPORT, "network sources cannot check hopboot.verify=%s yet",
-                          cmdline_verify_name(t->mode));
-    int r = s->nfs_dirfd >= 0 ? boot_expected_sha1(s->nfs_dirfd, image->file, expected, reason, size)
-                              : expected_digest(s, image, expected, reason, size);
+    int r = expected_digest(s, image, expected, sums_name, sizeof(sums_name), reason, size);
     if (r < 0 || (r = get_image(s, image, fd, actual, reason, size)) < 0)
         return r;
-    snprintf(error, sizeof(error), "%s.sha1", image->file);
-    return image_accept_digest(image, actual, expected, s->index ? NETBOOT_INDEX : error, reason, size);
+    if (t->mode == VERIFY_SHA1)
+        return image_accept_digest(image, actual, expected, sums_name, reason, size);
+    /* The fetch hashed SHA-1 on the way; SHA-256 takes one more pass over the RAM copy. */
+    if (lseek(fd, 0, SEEK_SET) < 0 || (r = verify_stream(fd, NULL, actual, sha256, NULL)) < 0)
+        return reason_set(reason, size, r < 0 ? r : -errno, "cannot read it back (%s)", strerror(r < 0 ? -r : errno));
+    return image_accept_sha256(image, actual, sha256, expected, sums_name, reason, size);
 }
 
 void netboot_done(struct netboot_source *s)

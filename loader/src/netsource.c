@@ -138,15 +138,6 @@ void netsource_boot(struct run *run, const struct url *template)
     size_t n = 0;
     char error[256] = "";
 
-    /* Under sha256 a network source could check only a .sha1 from the same server, which
-     * proves nothing the mode asks for: it fails closed.  Under signed each image's
-     * .minisig is checked (netboot_fetch). */
-    if (run->config->verify == VERIFY_SHA256) {
-        log_error("%s: not used: network sources cannot check images under hopboot.verify=%s yet "
-                  "(only a .sha1 from the same server, or a signature under hopboot.verify=signed)",
-                  template->text, cmdline_verify_name(run->config->verify));
-        return;
-    }
     if (!bring_up_network(run))
         return;
     vars = (struct url_vars){ run->net.mac, run->net.ip, run->net.hostname, run->net.uuid };
@@ -164,7 +155,7 @@ void netsource_boot(struct run *run, const struct url *template)
         options.source_until = fetch_now() + options.source_limit_s;
     if (run->config->ca && trust_extra_ca(run, &options) < 0)
         return;
-    if ((r = netboot_list(&u, run->config->name, run->net.ip, &options, &source, &images, &n, error,
+    if ((r = netboot_list(&u, run->config->name, run->net.ip, &options, &run->trust, &source, &images, &n, error,
                           sizeof(error))) < 0)
         log_error("%s: %s", u.text, error[0] ? error : strerror(-r));
     else {
@@ -173,9 +164,8 @@ void netsource_boot(struct run *run, const struct url *template)
         select_order(images, n);
         if (n > 0 && asprintf(&what, "candidates at %s:", u.text) >= 0)
             pipeline_log_candidates(what, images, n);
-        source.trust = &run->trust;
         struct obtain obtain = { .fn = obtain_from_network, .ctx = &source, .in_ram = true, .source = u.text,
-                                 .checked = run->config->verify == VERIFY_SIGNED ? "signature ok" : "sha1 ok" };
+                                 .checked = trust_checked(&run->trust) };
         pipeline_boot_newest(run, &obtain, images, n);
         image_free_array(images, n);
         netboot_done(&source);

@@ -271,13 +271,13 @@ static int check_network(struct report *rep, const struct trust *trust, bool qui
     fetch_default_options(&options);
     options.ca_file = NULL; /* the workstation's own CA bundle */
     options.retries = 0;
-    int r = netboot_list(&u, rep->config.name, NULL, &options, &source, &images, &rep->n, error, sizeof(error));
+    int r = netboot_list(&u, rep->config.name, NULL, &options, trust, &source, &images, &rep->n, error,
+                         sizeof(error));
     url_done(&u);
     if (r < 0) {
         log_error("%s: %s", rep->source, error[0] ? error : strerror(-r));
         return r;
     }
-    source.trust = trust;
     select_order(images, rep->n);
     rep->images = calloc(rep->n ? rep->n : 1, sizeof(*rep->images));
     if (!rep->images || !mkdtemp(dir)) {
@@ -564,13 +564,6 @@ int status_main(int argc, char **argv)
         }
     }
 
-    /* As netsource_boot: network sources fail closed under sha256. */
-    if (rep.network && rep.config.verify == VERIFY_SHA256) {
-        log_error("%s: the loader would not use it: network sources cannot check images under hopboot.verify=%s yet",
-                  rep.source, cmdline_verify_name(rep.config.verify));
-        config_done(&rep.config);
-        return 1;
-    }
     struct trust trust = { .mode = rep.config.verify, .name = rep.config.name };
     if (trust.mode == VERIFY_SIGNED) {
         if (!keys_dir) {

@@ -80,20 +80,22 @@ int sums_parse_sha1_file(const char *text, size_t len, const char *file, uint8_t
     return sums_parse_file(text, len, file, SUMS_SHA1_LEN, ret_digest);
 }
 
-int sums_index_foreach(const char *text, size_t len,
-                       int (*fn)(const char *name, size_t name_len, const uint8_t digest[SUMS_SHA1_LEN], void *userdata),
+int sums_index_foreach(const char *text, size_t len, size_t digest_len,
+                       int (*fn)(const char *name, size_t name_len, const uint8_t *digest, void *userdata),
                        void *userdata)
 {
     const char *end = text + len, *next;
-    uint8_t digest[SUMS_SHA1_LEN];
+    uint8_t digest[SUMS_MAX_LEN];
     const char *name;
     size_t name_len;
 
+    if (digest_len == 0 || digest_len > SUMS_MAX_LEN)
+        return -EINVAL;
     for (const char *p = text; p < end; p = next) {
         size_t line_len = line_length(p, end, &next);
         if (line_len == 0)
             continue;
-        if (parse_line(p, line_len, SUMS_SHA1_LEN, digest, &name, &name_len) < 0)
+        if (parse_line(p, line_len, digest_len, digest, &name, &name_len) < 0)
             return -EBADMSG;
         int r = fn(name, name_len, digest, userdata);
         if (r < 0)
@@ -104,32 +106,33 @@ int sums_index_foreach(const char *text, size_t len,
 
 struct lookup {
     const char *file;
+    size_t digest_len;
     size_t matches;
-    uint8_t digest[SUMS_SHA1_LEN];
+    uint8_t digest[SUMS_MAX_LEN];
 };
 
-static int match_file(const char *name, size_t name_len, const uint8_t digest[SUMS_SHA1_LEN], void *userdata)
+static int match_file(const char *name, size_t name_len, const uint8_t *digest, void *userdata)
 {
     struct lookup *l = userdata;
     if (name_len == strlen(l->file) && memcmp(name, l->file, name_len) == 0) {
-        memcpy(l->digest, digest, SUMS_SHA1_LEN);
+        memcpy(l->digest, digest, l->digest_len);
         l->matches++;
     }
     return 0;
 }
 
-int sums_parse_index(const char *text, size_t len, const char *file, uint8_t ret_digest[SUMS_SHA1_LEN])
+int sums_parse_index(const char *text, size_t len, const char *file, size_t digest_len, uint8_t *ret_digest)
 {
-    struct lookup l = { .file = file };
+    struct lookup l = { .file = file, .digest_len = digest_len };
 
-    int r = sums_index_foreach(text, len, match_file, &l);
+    int r = sums_index_foreach(text, len, digest_len, match_file, &l);
     if (r < 0)
         return r;
     if (l.matches > 1)
         return -EBADMSG;
     if (l.matches == 0)
         return -ENOENT;
-    memcpy(ret_digest, l.digest, SUMS_SHA1_LEN);
+    memcpy(ret_digest, l.digest, digest_len);
     return 0;
 }
 

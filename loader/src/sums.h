@@ -19,17 +19,20 @@
 int sums_parse_sha1_file(const char *text, size_t len, const char *file, uint8_t ret_digest[SUMS_SHA1_LEN]);
 
 /* Look FILE up in an index of many sha1sum lines (SHA1SUMS, as `sha1sum *.img` or
- * images/mkindex write it): each line "<40 hex>  NAME" or "<40 hex> *NAME", "\r\n" or
- * "\n" endings, empty lines allowed.  Returns 0 and fills ret_digest when FILE is listed
- * exactly once; -ENOENT when it is not listed; -EBADMSG when any line is malformed or FILE
- * is listed twice (an index that cannot be trusted as a whole is not used at all). */
-int sums_parse_index(const char *text, size_t len, const char *file, uint8_t ret_digest[SUMS_SHA1_LEN]);
+ * images/mkindex write it) or, with DIGEST_LEN SUMS_SHA256_LEN, sha256sum lines
+ * (SHA256SUMS): each line "<2*DIGEST_LEN hex>  NAME" or "<hex> *NAME", "\r\n" or "\n"
+ * endings, empty lines allowed.  Returns 0 and fills the DIGEST_LEN bytes of ret_digest
+ * when FILE is listed exactly once; -ENOENT when it is not listed; -EBADMSG when any line
+ * is malformed or FILE is listed twice (an index that cannot be trusted as a whole is not
+ * used at all); -EINVAL for a DIGEST_LEN of 0 or above SUMS_MAX_LEN. */
+int sums_parse_index(const char *text, size_t len, const char *file, size_t digest_len, uint8_t *ret_digest);
 
 /* Call FN(name, name_len, digest, userdata) for each file an index (as for
- * sums_parse_index) lists.  Returns 0, -EBADMSG for a malformed index (FN may have been
- * called for earlier lines), or the first negative value FN returns. */
-int sums_index_foreach(const char *text, size_t len,
-                       int (*fn)(const char *name, size_t name_len, const uint8_t digest[SUMS_SHA1_LEN], void *userdata),
+ * sums_parse_index, DIGEST_LEN bytes per digest) lists.  Returns 0, -EBADMSG for a
+ * malformed index (FN may have been called for earlier lines), -EINVAL for a bad
+ * DIGEST_LEN, or the first negative value FN returns. */
+int sums_index_foreach(const char *text, size_t len, size_t digest_len,
+                       int (*fn)(const char *name, size_t name_len, const uint8_t *digest, void *userdata),
                        void *userdata);
 
 /* Write DIGEST as 40 lower-case hex digits and a NUL into OUT. */

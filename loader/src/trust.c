@@ -24,37 +24,20 @@ static struct verify_pass progress_pass(const struct trust *t)
 static int check_sha256(const struct boot_source *src, struct image *image, const struct verify_pass *pass,
                         char *reason, size_t size)
 {
-    _cleanup_free_ char *sums_file = NULL, *text = NULL;
+    _cleanup_free_ char *sums_file = NULL;
     uint8_t expected[SUMS_SHA256_LEN], actual[SUMS_SHA256_LEN], sha1[SUMS_SHA1_LEN];
-    char expected_hex[2 * SUMS_SHA256_LEN + 1], actual_hex[2 * SUMS_SHA256_LEN + 1];
-    size_t len;
 
-    if (asprintf(&sums_file, "%s.sha256", image->file) < 0)
-        return reason_set(reason, size, -ENOMEM, "out of memory");
-    int r = fileio_read_file(src->dirfd, sums_file, SUMS_MAX_FILE_SIZE, &text, &len);
-    if (r == -ENOENT)
-        return reason_set(reason, size, r, "no checksum file %s (hopboot.verify=sha256)", sums_file);
-    if (r == -EBADFD || r == -EISDIR)
-        return reason_set(reason, size, r, "%s is not a regular file", sums_file);
-    if (r == -EFBIG || (r >= 0 && sums_parse_file(text, len, image_base_name(image->file), SUMS_SHA256_LEN, expected) < 0))
-        return reason_set(reason, size, -EBADMSG, "malformed checksum file %s", sums_file);
+    int r = boot_expected_digest(src->dirfd, image->file, "sha256", SUMS_SHA256_LEN, expected, reason, size);
     if (r < 0)
-        return reason_set(reason, size, r, "cannot read %s (%s)", sums_file, strerror(-r));
-
+        return r;
     _cleanup_close_ int fd = fileio_open_regular(src->dirfd, image->file);
     if (fd < 0)
         return boot_unreadable(fd, reason, size);
     if ((r = verify_stream(fd, pass, sha1, actual, NULL)) < 0)
         return reason_set(reason, size, r, "cannot read the image (%s)", strerror(-r));
-    if (memcmp(actual, expected, sizeof(actual)) != 0) {
-        sums_format_hex_n(actual, sizeof(actual), actual_hex);
-        sums_format_hex_n(expected, sizeof(expected), expected_hex);
-        return reason_set(reason, size, -EBADMSG, "checksum mismatch (file is %.12s..., %s says %.12s...)",
-                          actual_hex, sums_file, expected_hex);
-    }
-    memcpy(image->sha1, sha1, sizeof(sha1));
-    image->verified = true;
-    return 0;
+    if (asprintf(&sums_file, "%s.sha256", image->file) < 0)
+        return reason_set(reason, size, -ENOMEM, "out of memory");
+    return image_accept_sha256(image, sha1, actual, expected, sums_file, reason, size);
 }
 
 static void verifier_freep(struct minisign_verifier **v)
@@ -314,6 +297,19 @@ int trust_check_card(const struct trust *t, const struct boot_source *src, struc
     if (r < 0 && ram_path)
         (void)unlink(ram_path);
     return r;
+}
+
+const char *trust_checked(const struct trust *t)
+{
+    switch (t->mode) {
+    case VERIFY_SHA256:
+        return "sha256 ok";
+    case VERIFY_SIGNED:
+        return "signature ok";
+    case VERIFY_SHA1:
+        break;
+    }
+    return "sha1 ok";
 }
 
 void trust_set_floor(struct trust *t, const char *floor)

@@ -79,6 +79,10 @@ int trust_check_signed_fd(const struct trust *t, int fd, const struct minisign_s
 int trust_read_signature(int dirfd, const char *sig_file, char **ret_text, size_t *ret_len, char *reason,
                          size_t size);
 
+/* How a candidate that passed T's check was checked, for the booting line: "sha1 ok",
+ * "sha256 ok" or "signature ok". */
+const char *trust_checked(const struct trust *t);
+
 /* Rollback protection: refuse versions older than FLOOR, the newest version the OS
  * confirmed (the boot state's floor; "" or one that does not parse: no floor). */
 void trust_set_floor(struct trust *t, const char *floor);

@@ -86,7 +86,7 @@ static bool reference_index(const char *text, size_t len, struct entries *ret)
     return true;
 }
 
-static int collect(const char *name, size_t name_len, const uint8_t digest[SUMS_SHA1_LEN], void *userdata)
+static int collect(const char *name, size_t name_len, const uint8_t *digest, void *userdata)
 {
     struct entries *got = userdata;
     struct entry e = { .name = name, .name_len = name_len };
@@ -130,7 +130,7 @@ static void check_sha1_file(const char *text, size_t len, const char *file)
         return;
     FUZZ_ASSERT(memcmp(digest, want.digest, SUMS_SHA1_LEN) == 0);
     /* a valid .sha1 file is also a one-line index listing FILE */
-    FUZZ_ASSERT(sums_parse_index(text, len, file, index_digest) == 0);
+    FUZZ_ASSERT(sums_parse_index(text, len, file, SUMS_SHA1_LEN, index_digest) == 0);
     FUZZ_ASSERT(memcmp(digest, index_digest, SUMS_SHA1_LEN) == 0);
 
     /* sums_format_hex writes the digest back in lower case, and that parses again */
@@ -152,7 +152,7 @@ static void check_index(const char *text, size_t len, const char *file)
     uint8_t digest[SUMS_SHA1_LEN];
     bool valid = reference_index(text, len, &want);
 
-    int r = sums_index_foreach(text, len, collect, &got);
+    int r = sums_index_foreach(text, len, SUMS_SHA1_LEN, collect, &got);
     FUZZ_ASSERT(r == (valid ? 0 : -EBADMSG));
     FUZZ_ASSERT(valid ? got.n == want.n : got.n <= want.n); /* FN may have seen earlier lines */
     for (size_t i = 0; i < got.n; i++)
@@ -161,7 +161,7 @@ static void check_index(const char *text, size_t len, const char *file)
     /* FN's first error stops the walk and is returned */
     if (got.n > 0) {
         cut.fail_at = got.n / 2 + 1;
-        FUZZ_ASSERT(sums_index_foreach(text, len, collect, &cut) == -E2BIG);
+        FUZZ_ASSERT(sums_index_foreach(text, len, SUMS_SHA1_LEN, collect, &cut) == -E2BIG);
         FUZZ_ASSERT(cut.n == cut.fail_at - 1);
     }
 
@@ -171,7 +171,7 @@ static void check_index(const char *text, size_t len, const char *file)
             matches++;
             match = i;
         }
-    r = sums_parse_index(text, len, file, digest);
+    r = sums_parse_index(text, len, file, SUMS_SHA1_LEN, digest);
     if (!valid || matches > 1)
         FUZZ_ASSERT(r == -EBADMSG);
     else if (matches == 0)

@@ -67,7 +67,7 @@ static void test_malformed(void)
     CHECK_EQ_INT(sums_parse_sha1_file(nul, sizeof(nul) - 1, FILE_NAME, d), -EBADMSG);
 }
 
-static int count_names(const char *name, size_t len, const uint8_t digest[SUMS_SHA1_LEN], void *userdata)
+static int count_names(const char *name, size_t len, const uint8_t *digest, void *userdata)
 {
     (void)name, (void)len, (void)digest;
     (*(int *)userdata)++;
@@ -83,22 +83,33 @@ static void test_index(void)
     char hex[SUMS_SHA1_HEX_LEN + 1];
     int names = 0;
 
-    CHECK_EQ_INT(sums_parse_index(index, strlen(index), FILE_NAME, d), 0);
+    CHECK_EQ_INT(sums_parse_index(index, strlen(index), FILE_NAME, SUMS_SHA1_LEN, d), 0);
     sums_format_hex(d, hex);
     CHECK_STREQ(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
-    CHECK_EQ_INT(sums_parse_index(index, strlen(index), "Demo-2.0.0.img", d), -ENOENT);
-    CHECK_EQ_INT(sums_index_foreach(index, strlen(index), count_names, &names), 0);
+    CHECK_EQ_INT(sums_parse_index(index, strlen(index), "Demo-2.0.0.img", SUMS_SHA1_LEN, d), -ENOENT);
+    CHECK_EQ_INT(sums_index_foreach(index, strlen(index), SUMS_SHA1_LEN, count_names, &names), 0);
     CHECK_EQ_INT(names, 2);
-    CHECK_EQ_INT(sums_parse_index("", 0, FILE_NAME, d), -ENOENT);
+    CHECK_EQ_INT(sums_parse_index("", 0, FILE_NAME, SUMS_SHA1_LEN, d), -ENOENT);
 
     /* One bad line spoils the index; a name listed twice is ambiguous. */
     static const char bad_line[] = HEX "  " FILE_NAME "\nnot a checksum\n";
-    CHECK_EQ_INT(sums_parse_index(bad_line, strlen(bad_line), FILE_NAME, d), -EBADMSG);
-    CHECK_EQ_INT(sums_index_foreach(bad_line, strlen(bad_line), count_names, &names), -EBADMSG);
+    CHECK_EQ_INT(sums_parse_index(bad_line, strlen(bad_line), FILE_NAME, SUMS_SHA1_LEN, d), -EBADMSG);
+    CHECK_EQ_INT(sums_index_foreach(bad_line, strlen(bad_line), SUMS_SHA1_LEN, count_names, &names), -EBADMSG);
     static const char twice[] = HEX "  " FILE_NAME "\n" HEX "  " FILE_NAME "\n";
-    CHECK_EQ_INT(sums_parse_index(twice, strlen(twice), FILE_NAME, d), -EBADMSG);
+    CHECK_EQ_INT(sums_parse_index(twice, strlen(twice), FILE_NAME, SUMS_SHA1_LEN, d), -EBADMSG);
     static const char control[] = HEX "  Demo\t1.img\n";
-    CHECK_EQ_INT(sums_index_foreach(control, strlen(control), count_names, &names), -EBADMSG);
+    CHECK_EQ_INT(sums_index_foreach(control, strlen(control), SUMS_SHA1_LEN, count_names, &names), -EBADMSG);
+
+    /* SHA256SUMS: 64 hex digits a line; a SHA-1 line there is malformed, and the reverse. */
+    static const char index256[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  " FILE_NAME "\n";
+    uint8_t d256[SUMS_SHA256_LEN];
+    char hex256[2 * SUMS_SHA256_LEN + 1];
+    CHECK_EQ_INT(sums_parse_index(index256, strlen(index256), FILE_NAME, SUMS_SHA256_LEN, d256), 0);
+    sums_format_hex_n(d256, sizeof(d256), hex256);
+    CHECK_STREQ(hex256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    CHECK_EQ_INT(sums_parse_index(index, strlen(index), FILE_NAME, SUMS_SHA256_LEN, d256), -EBADMSG);
+    CHECK_EQ_INT(sums_parse_index(index256, strlen(index256), FILE_NAME, SUMS_SHA1_LEN, d), -EBADMSG);
+    CHECK_EQ_INT(sums_parse_index(index256, strlen(index256), FILE_NAME, 0, d), -EINVAL);
 }
 
 /* .sha256 files: the same format with 64 hex digits. */
