@@ -19,6 +19,7 @@
 #include "cleanup.h"
 #include "cmdline.h"
 #include "fileio.h"
+#include "mount.h"
 #include "state.h"
 #include "version.h"
 
@@ -105,14 +106,14 @@ static int save(int dirfd, struct boot_state *st, const char *card)
     struct statvfs vfs;
     bool was_read_only = fstatvfs(dirfd, &vfs) == 0 && (vfs.f_flag & ST_RDONLY);
 
-    if (was_read_only && mount(NULL, card, NULL, MS_REMOUNT | MS_NOATIME, NULL) < 0) {
+    if (was_read_only && mount(NULL, card, NULL, MS_REMOUNT | MS_NOATIME | MOUNT_UNTRUSTED, NULL) < 0) {
         fprintf(stderr, "%s: cannot make the card at %s writable (%s)\n", prog, card, strerror(errno));
         return -errno;
     }
     int r = state_save(dirfd, st);
     if (r < 0)
         fprintf(stderr, "%s: cannot write the boot state in %s/" STATE_DIR " (%s)\n", prog, card, strerror(-r));
-    if (was_read_only && mount(NULL, card, NULL, MS_REMOUNT | MS_RDONLY | MS_NOATIME, NULL) < 0)
+    if (was_read_only && mount(NULL, card, NULL, MS_REMOUNT | MS_RDONLY | MS_NOATIME | MOUNT_UNTRUSTED, NULL) < 0)
         fprintf(stderr, "%s: the card at %s stays writable (%s)\n", prog, card, strerror(errno));
     return r;
 }

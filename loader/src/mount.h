@@ -8,8 +8,9 @@
 #include <sys/mount.h>
 
 /* Flags for a source somebody else wrote (the card, a block source, an NFS export): no
- * device node, set-id bit or program on it takes effect in the loader.  A remount resets
- * them, so it must name them again. */
+ * device node, set-id bit or program on it takes effect, in the loader or (the card, as
+ * stage 2 and hopboot-bless mount it) in the OS.  A remount resets them, so it must name
+ * them again. */
 #define MOUNT_UNTRUSTED (MS_NODEV | MS_NOSUID | MS_NOEXEC)
 
 /* Mount proc, sysfs, devtmpfs and a tmpfs on /run (already mounted is fine).

@@ -184,7 +184,7 @@ static int map_keydisk_file(const char *path, const char *card_device, char *ret
  * through vfat as hopboot always did, which needs the card read-write while the OS runs. */
 static int open_keydisk_through_card(const char *path, struct keydisk_outcome *out, char *ret_device, size_t size)
 {
-    int r = mount(NULL, CARD_DIR, NULL, MS_REMOUNT | MS_NOATIME, NULL) < 0 ? -errno : 0;
+    int r = mount(NULL, CARD_DIR, NULL, MS_REMOUNT | MS_NOATIME | MOUNT_UNTRUSTED, NULL) < 0 ? -errno : 0;
     if (r < 0)
         return r;
     out->card_writable = true;
@@ -336,7 +336,7 @@ static char *mount_card(const struct handoff *h, bool image_in_ram)
     if (strcmp(h->card, "none") == 0)
         return NULL;
     if ((r = wait_for_device(h->card, &card)) < 0 ||
-        (r = mount_device(card, CARD_DIR, MS_RDONLY | MS_NOATIME, NULL)) < 0) {
+        (r = mount_device(card, CARD_DIR, MS_RDONLY | MS_NOATIME | MOUNT_UNTRUSTED, NULL)) < 0) {
         if (!image_in_ram)
             fail(h->label, "the card %s %s", h->card,
                  r == -ENODEV ? "did not appear" : r == -ENOTUNIQ ? "is not one device" : "does not mount");

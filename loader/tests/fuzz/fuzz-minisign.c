@@ -1,6 +1,6 @@
 /* fuzz-minisign.c - minisign_parse_public_key, minisign_parse_signature,
- * minisign_comment_file and minisign_verifier_new (minisign.h) against the contract in
- * their header:
+ * minisign_comment_field, minisign_comment_file and minisign_verifier_new (minisign.h)
+ * against the contract in their header:
  *  - both parsers return 0 or -EBADMSG, leave their output alone on failure, and accept
  *    exactly what a reference reading of the formats accepts (lines, prefixes, canonical
  *    base64 checked by round trip through libcrypto's encoder), with the same fields;
@@ -173,17 +173,20 @@ static void check_signature(const char *text, size_t len)
     check_never_verifies(&sig, text, len);
 }
 
-static void check_comment_file(const char *comment, size_t len)
+/* minisign_comment_field for KEY against a plain reference; "file" also through
+ * minisign_comment_file, which must agree. */
+static void check_comment_field(const char *comment, size_t len, const char *key)
 {
     char separator = memchr(comment, '\t', len) ? '\t' : ' ';
-    size_t fields = 0, value = 0, value_len = 0;
+    size_t fields = 0, value = 0, value_len = 0, key_len = strlen(key);
 
-    /* every field that starts with "file:", and the first one's value */
-    for (size_t i = 0; i + 5 <= len; i++) {
-        if ((i > 0 && comment[i - 1] != separator) || memcmp(comment + i, "file:", 5) != 0)
+    /* every field that starts with "KEY:", and the first one's value */
+    for (size_t i = 0; i + key_len + 1 <= len; i++) {
+        if ((i > 0 && comment[i - 1] != separator) || memcmp(comment + i, key, key_len) != 0 ||
+            comment[i + key_len] != ':')
             continue;
         if (fields++ == 0) {
-            value = i + 5;
+            value = i + key_len + 1;
             while (value + value_len < len && comment[value + value_len] != separator)
                 value_len++;
         }
@@ -193,17 +196,23 @@ static void check_comment_file(const char *comment, size_t len)
         if ((unsigned char)comment[i] < 0x20 || comment[i] == 0x7f)
             clean = false;
 
-    const char *poison = "poison", *name = poison;
-    size_t name_len = 12345;
-    int r = minisign_comment_file(comment, len, &name, &name_len);
+    const char *poison = "poison", *found = poison;
+    size_t found_len = 12345;
+    int r = minisign_comment_field(comment, len, key, &found, &found_len);
     if (fields == 0)
         FUZZ_ASSERT(r == -ENOENT);
     else if (fields > 1 || !clean)
         FUZZ_ASSERT(r == -EBADMSG);
     else
-        FUZZ_ASSERT(r == 0 && name == comment + value && name_len == value_len);
+        FUZZ_ASSERT(r == 0 && found == comment + value && found_len == value_len);
     if (r < 0)
-        FUZZ_ASSERT(name == poison && name_len == 12345);
+        FUZZ_ASSERT(found == poison && found_len == 12345);
+    if (strcmp(key, "file") == 0) {
+        const char *name = poison;
+        size_t name_len = 12345;
+        FUZZ_ASSERT(minisign_comment_file(comment, len, &name, &name_len) == r);
+        FUZZ_ASSERT(name == found && name_len == found_len);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -212,7 +221,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     check_public_key(text, size);
     check_signature(text, size);
-    check_comment_file(text, size);
+    check_comment_field(text, size, "file");
+    check_comment_field(text, size, "url");
+    check_comment_field(text, size, "serial");
     free(text);
     return 0;
 }

@@ -9,7 +9,8 @@ One QEMU, five boots (the OS reboots in place; between boots the test changes wh
 serves under this machine's URL):
   1. the overlay signed with images/signoverlay for this URL, serial 5: "... KiB fetched,
      signature ok (serial 5)", the OS shows /etc/hopboot-overlay-proof, and the card's
-     boot state now holds serial 5 (hopboot-bless --status in the OS says so).
+     boot state now holds serial 5 (hopboot-bless --status in the OS says so; the card,
+     remounted for that write, is ro,nosuid,nodev,noexec again).
   2. an overlay with new contents, validly signed for this URL but with serial 4 (an old
      signed overlay served again): "its serial 4 is older than serial 5, which this
      machine took before (replay protection)".
@@ -113,6 +114,9 @@ def main(ctx):
             overlays.expect_unpacked(q, url, 2)
             overlays.expect_proof(q, first_token)
             qemuboot.shell_run(q, "hopboot-bless --status", r"newest signed overlay taken: serial 5",
+                               overlays.PROMPT)
+            # hopboot-bless wrote the state through a remount: the card keeps its flags.
+            qemuboot.shell_run(q, "grep ' /media/card ' /proc/mounts", r"\S+ /media/card vfat ro,nosuid,nodev,noexec,.*",
                                overlays.PROMPT)
             for tarball_file, how, reason in refusals:
                 serve(directory, name, tarball_file, **how)

@@ -653,7 +653,8 @@ def expect_demo_boot(q, version, *, poweroff=True, source="card", name=DEMO_NAME
     """The loader boots NAME-VERSION and the demo OS reports what it got.
 
     Checks the loader's "booting" line, the demo's name/version, booted/from,
-    root=overlay and cmdline lines in that order.  The cmdline must hold the
+    root=overlay, cmdline and card lines in that order (the card, when the OS has
+    one, mounted ro,nodev,nosuid,noexec).  The cmdline must hold the
     image's /boot/cmdline (demo.cmdline=ok), demo.poweroff exactly when
     `poweroff`, and no hopboot.* key except hopboot.booted and hopboot.from.
     Returns the cmdline's words.
@@ -665,7 +666,20 @@ def expect_demo_boot(q, version, *, poweroff=True, source="card", name=DEMO_NAME
     q.expect(r"HOPBOOT-DEMO root=overlay\s", timeout)
     words = q.expect(r"HOPBOOT-DEMO cmdline=([^\n]*)\n", timeout).group(1).split()
     check_cmdline(q, words, full, source, poweroff)
+    check_card_mount(q, q.expect(r"HOPBOOT-DEMO card=(\S+)\n", timeout).group(1), source == "card")
     return words
+
+
+def check_card_mount(q, options, required):
+    """The card as the OS sees it at /media/card: read-only, and no device nodes, set-id
+    bits or programs taken from it (nodev,nosuid,noexec), as the loader mounted it."""
+    if options == "none":
+        if required:
+            q.fail("the OS booted from the card has no /media/card")
+        return
+    missing = {"ro", "nodev", "nosuid", "noexec"} - set(options.split(","))
+    if missing:
+        q.fail(f"the card is mounted {options} in the OS: {', '.join(sorted(missing))} missing")
 
 
 def check_cmdline(q, words, booted, source, poweroff):
