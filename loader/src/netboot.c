@@ -242,11 +242,9 @@ int netboot_list(const struct url *u, const char *name, const char *client_ip, c
 static int expected_digest(const struct netboot_source *s, const struct image *image, uint8_t *ret, char *sums_name,
                            size_t sums_name_size, char *reason, size_t size)
 {
-    _cleanup_free_ char *sums_url = NULL, *text = NULL;
+    _cleanup_free_ char *sums_url = NULL;
     const char *ext = s->trust->mode == VERIFY_SHA256 ? "sha256" : "sha1";
     size_t digest_len = index_digest_len(s);
-    char error[256];
-    size_t len;
 
     if (s->index) {
         snprintf(sums_name, sums_name_size, "%s", s->index_name);
@@ -258,10 +256,21 @@ static int expected_digest(const struct netboot_source *s, const struct image *i
         return boot_expected_digest(s->nfs_dirfd, image->file, ext, digest_len, ret, reason, size);
     if (asprintf(&sums_url, "%s.%s", image->url, ext) < 0)
         return -ENOMEM;
-    int r = fetch_small(sums_url, &s->options, SUMS_MAX_FILE_SIZE, &text, &len, error, sizeof(error));
+    return netboot_fetch_digest(sums_url, sums_name, image_base_name(image->file), digest_len, &s->options, ret,
+                                reason, size);
+}
+
+int netboot_fetch_digest(const char *sums_url, const char *sums_name, const char *file, size_t digest_len,
+                         const struct fetch_options *o, uint8_t *ret, char *reason, size_t size)
+{
+    _cleanup_free_ char *text = NULL;
+    char error[256];
+    size_t len;
+
+    int r = fetch_small(sums_url, o, SUMS_MAX_FILE_SIZE, &text, &len, error, sizeof(error));
     if (r == -ENOENT)
         return reason_set(reason, size, r, "no checksum file %s", sums_name);
-    if (r == -EFBIG || (r >= 0 && sums_parse_file(text, len, image_base_name(image->file), digest_len, ret) < 0))
+    if (r == -EFBIG || (r >= 0 && sums_parse_file(text, len, file, digest_len, ret) < 0))
         return reason_set(reason, size, -EBADMSG, "malformed checksum file %s", sums_name);
     if (r < 0)
         return reason_set(reason, size, r, "cannot fetch %s (%s)", sums_name, error);
@@ -400,8 +409,8 @@ int netboot_fetch(const struct netboot_source *s, struct image *image, const cha
     if (t->mode == VERIFY_SHA1)
         return image_accept_digest(image, actual, expected, sums_name, reason, size);
     /* The fetch hashed SHA-1 on the way; SHA-256 takes one more pass over the RAM copy. */
-    if (lseek(fd, 0, SEEK_SET) < 0 || (r = verify_stream(fd, NULL, actual, sha256, NULL)) < 0)
-        return reason_set(reason, size, r < 0 ? r : -errno, "cannot read it back (%s)", strerror(r < 0 ? -r : errno));
+    if ((r = verify_from_start(fd, actual, sha256)) < 0)
+        return reason_set(reason, size, r, "cannot read it back (%s)", strerror(-r));
     return image_accept_sha256(image, actual, sha256, expected, sums_name, reason, size);
 }
 

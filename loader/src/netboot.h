@@ -47,6 +47,13 @@ int netboot_list(const struct url *u, const char *name, const char *client_ip, c
 int netboot_fetch_signature(const char *sig_url, const char *sig_file, const struct fetch_options *o,
                             char **ret_text, size_t *ret_len, char *reason, size_t size);
 
+/* Fetch the checksum file SUMS_URL (SUMS_NAME, "X.sha1", for the phrases): one
+ * sha1sum/sha256sum line naming FILE with a DIGEST_LEN-byte digest, into RET.  Returns 0,
+ * or -errno with "no checksum file X.sha1", "malformed checksum file X.sha1" or "cannot
+ * fetch X.sha1 (...)" in REASON.  Images and overlays both take their checksum this way. */
+int netboot_fetch_digest(const char *sums_url, const char *sums_name, const char *file, size_t digest_len,
+                         const struct fetch_options *o, uint8_t *ret, char *reason, size_t size);
+
 /* Check and fetch IMAGE into a new file RAM_PATH under S->trust's mode.  sha1: its expected
  * digest (.sha1 or the index) first, then the image, hashed as it arrives, compared.
  * sha256 likewise with .sha256 or SHA256SUMS, hashed once more in RAM.  signed: its

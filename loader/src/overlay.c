@@ -21,27 +21,22 @@
 static int check_sums(const char *url, const char *file, enum verify_mode mode, const uint8_t *actual,
                       const struct fetch_options *o, char *reason, size_t size)
 {
-    _cleanup_free_ char *sums_url = NULL, *text = NULL;
+    _cleanup_free_ char *sums_url = NULL, *sums_name = NULL;
     const char *ext = mode == VERIFY_SHA256 ? "sha256" : "sha1";
-    size_t digest_len = mode == VERIFY_SHA256 ? SUMS_SHA256_LEN : SUMS_SHA1_LEN, len;
+    size_t digest_len = mode == VERIFY_SHA256 ? SUMS_SHA256_LEN : SUMS_SHA1_LEN;
     uint8_t expected[SUMS_SHA256_LEN];
-    char error[256], actual_hex[2 * SUMS_SHA256_LEN + 1], expected_hex[2 * SUMS_SHA256_LEN + 1];
+    char actual_hex[2 * SUMS_SHA256_LEN + 1], expected_hex[2 * SUMS_SHA256_LEN + 1];
 
-    if (asprintf(&sums_url, "%s.%s", url, ext) < 0)
-        return -ENOMEM;
-    int r = fetch_small(sums_url, o, SUMS_MAX_FILE_SIZE, &text, &len, error, sizeof(error));
-    if (r == -ENOENT)
-        return reason_set(reason, size, r, "no checksum file %s.%s beside it (hopboot.verify=%s)", file, ext,
-                          cmdline_verify_name(mode));
-    if (r == -EFBIG || (r >= 0 && sums_parse_file(text, len, file, digest_len, expected) < 0))
-        return reason_set(reason, size, -EBADMSG, "malformed checksum file %s.%s", file, ext);
+    if (asprintf(&sums_url, "%s.%s", url, ext) < 0 || asprintf(&sums_name, "%s.%s", file, ext) < 0)
+        return reason_set(reason, size, -ENOMEM, "out of memory");
+    int r = netboot_fetch_digest(sums_url, sums_name, file, digest_len, o, expected, reason, size);
     if (r < 0)
-        return reason_set(reason, size, r, "cannot fetch %s.%s (%s)", file, ext, error);
+        return r;
     if (memcmp(actual, expected, digest_len) != 0) {
         sums_format_hex_n(actual, digest_len, actual_hex);
         sums_format_hex_n(expected, digest_len, expected_hex);
-        return reason_set(reason, size, -EBADMSG, "checksum mismatch (file is %.12s..., %s.%s says %.12s...)",
-                          actual_hex, file, ext, expected_hex);
+        return reason_set(reason, size, -EBADMSG, "checksum mismatch (file is %.12s..., %s says %.12s...)",
+                          actual_hex, sums_name, expected_hex);
     }
     return 0;
 }
@@ -94,9 +89,8 @@ static int fetch_and_check(const char *url, const char *file, int fd, const stru
         return r;
     if (t->mode == VERIFY_SHA256) {
         /* The fetch hashed SHA-1 on the way; SHA-256 takes one more pass over the RAM copy. */
-        if (lseek(fd, 0, SEEK_SET) < 0 || (r = verify_stream(fd, NULL, sha1, sha256, NULL)) < 0)
-            return reason_set(reason, size, r < 0 ? r : -errno, "cannot read it back (%s)",
-                              strerror(r < 0 ? -r : errno));
+        if ((r = verify_from_start(fd, sha1, sha256)) < 0)
+            return reason_set(reason, size, r, "cannot read it back (%s)", strerror(-r));
         ret->check = OVERLAY_SHA256_OK;
         return check_sums(url, file, t->mode, sha256, o, reason, size);
     }

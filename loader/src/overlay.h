@@ -33,7 +33,7 @@ struct overlay_result {
  * the overlay is fetched).  Returns 0 with *ret.  On
  * failure removes PATH and returns -errno with one phrase in REASON: "not found on the
  * server", "larger than 64 MiB", "checksum mismatch (file is ..., X.sha1 says ...)",
- * "no checksum file X.sha1 beside it (hopboot.verify=sha1)",
+ * "no checksum file X.sha1",
  * "malformed checksum file X.sha1", "cannot fetch X.sha1 (...)", "not signed (no
  * X.minisig; hopboot.verify=signed)", "its bytes do not match the signature by key K", ... */
 int overlay_fetch(const char *url, const struct fetch_options *o, const struct trust *t, const char *path,

@@ -90,6 +90,13 @@ int verify_sha1_fd(int fd, uint8_t ret_digest[SUMS_SHA1_LEN])
     return verify_stream(fd, NULL, ret_digest, NULL, NULL);
 }
 
+int verify_from_start(int fd, uint8_t ret_sha1[SUMS_SHA1_LEN], uint8_t ret_sha256[SUMS_SHA256_LEN])
+{
+    if (lseek(fd, 0, SEEK_SET) < 0)
+        return -errno;
+    return verify_stream(fd, NULL, ret_sha1, ret_sha256, NULL);
+}
+
 int verify_file(int dirfd, const char *path, const struct verify_pass *pass, const uint8_t expected[SUMS_SHA1_LEN],
                 uint8_t ret_actual[SUMS_SHA1_LEN])
 {

@@ -31,6 +31,10 @@ int verify_stream(int fd, const struct verify_pass *pass, uint8_t ret_sha1[SUMS_
  * Returns 0 or -errno (-EIO for a read error, -ENOMEM, -ENOTRECOVERABLE for libcrypto). */
 int verify_sha1_fd(int fd, uint8_t ret_digest[SUMS_SHA1_LEN]);
 
+/* Hash FD from its start (a copy in RAM, read again): SHA-1 into ret_sha1, SHA-256 into
+ * ret_sha256 (may be NULL).  Returns 0 or -errno as verify_stream. */
+int verify_from_start(int fd, uint8_t ret_sha1[SUMS_SHA1_LEN], uint8_t ret_sha256[SUMS_SHA256_LEN]);
+
 /* Hash the file PATH (relative to DIRFD), with PASS (may be NULL) as in verify_stream,
  * and compare with EXPECTED.  Returns 0 when they
  * match, -EBADMSG when they differ, another -errno when the file cannot be read.
