@@ -1,6 +1,7 @@
 /* status.c - see status.h. */
 #include "status.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -27,10 +28,13 @@
 #include "trial.h"
 #include "trust.h"
 #include "url.h"
+#include "version.h"
 
 #ifndef HOPBOOT_DEFAULT_NAME
 #define HOPBOOT_DEFAULT_NAME "Demo"
 #endif
+
+#define STATUS_NAME_MAX 64 /* the longest image name guess_name keeps, with its NUL */
 
 const char *status_verdict_name(enum status_verdict v)
 {
@@ -478,13 +482,15 @@ static int usage(FILE *out)
 }
 
 /* hopboot.* keys from DIR/syslinux.cfg's APPEND line, when there is one, into CONFIG. */
-static int read_card_config(const char *dir, struct config *config)
+/* The card's settings from DIR/syslinux.cfg; *ret_found says whether there was one. */
+static int read_card_config(const char *dir, struct config *config, bool *ret_found)
 {
     _cleanup_free_ char *path = NULL, *text = NULL, *append = NULL;
 
     if (asprintf(&path, "%s/syslinux.cfg", dir) < 0)
         return -ENOMEM;
     int r = fileio_read_file(AT_FDCWD, path, 65536, &text, NULL);
+    *ret_found = r != -ENOENT;
     if (r >= 0)
         r = status_syslinux_append(text, &append);
     if (r == -ENOMEM)
@@ -493,6 +499,62 @@ static int read_card_config(const char *dir, struct config *config)
     for (size_t i = 0; r >= 0 && i < config->n_warnings; i++)
         log_warning("%s: %s", path, config->warnings[i]);
     return r;
+}
+
+/* Add the NAME of FILE ("NAME-X.Y.Z.img") to NAMES (N of them, at most MAX) unless it is
+ * there or FILE is not such a name. */
+static void add_name_of(const char *file, char names[][STATUS_NAME_MAX], size_t *n, size_t max)
+{
+    size_t len = strlen(file);
+    struct version v;
+
+    if (len < 5 || strcmp(file + len - 4, ".img") != 0)
+        return;
+    const char *dash = memrchr(file, '-', len - 4);
+    if (!dash || dash == file || (size_t)(dash - file) >= STATUS_NAME_MAX ||
+        version_parse(dash + 1, (size_t)(file + len - 4 - dash - 1), &v) < 0)
+        return;
+    for (size_t i = 0; i < *n; i++)
+        if (strlen(names[i]) == (size_t)(dash - file) && memcmp(names[i], file, (size_t)(dash - file)) == 0)
+            return;
+    if (*n < max)
+        snprintf(names[(*n)++], STATUS_NAME_MAX, "%.*s", (int)(dash - file), file);
+}
+
+/* A folder without syslinux.cfg (a download directory, a copy of a card's images) names
+ * no image name: take the one its NAME-X.Y.Z.img files (there and in boot-images/) share.
+ * Returns 0 with *ret_name (NULL: no such file, keep the default), or -ENOTUNIQ after
+ * saying which names it saw. */
+static int guess_name(const char *dir, char **ret_name)
+{
+    static const char *const folders[] = { "", "/" SCAN_SUBDIR };
+    char names[8][STATUS_NAME_MAX];
+    size_t n = 0;
+
+    *ret_name = NULL;
+    for (size_t f = 0; f < ELEMENTSOF(folders); f++) {
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s%s", dir, folders[f]) < 0)
+            return -ENOMEM;
+        DIR *d = opendir(path);
+        if (!d)
+            continue;
+        for (struct dirent *e; (e = readdir(d));)
+            add_name_of(e->d_name, names, &n, ELEMENTSOF(names));
+        closedir(d);
+    }
+    if (n > 1) {
+        char list[8 * (STATUS_NAME_MAX + 2)] = "";
+        for (size_t i = 0; i < n; i++)
+            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", names[i]);
+        log_error("%s: no syslinux.cfg names the image, and its images have several names (%s): choose one "
+                  "with --name",
+                  dir, list);
+        return -ENOTUNIQ;
+    }
+    if (n == 1 && !(*ret_name = strdup(names[0])))
+        return -ENOMEM;
+    return 0;
 }
 
 static int set_option(char **dst, const char *value)
@@ -531,10 +593,24 @@ int status_main(int argc, char **argv)
 
     struct report rep = { .source = optind < argc ? argv[optind] : "." };
     rep.network = strstr(rep.source, "://") != NULL;
-    int r = rep.network ? cmdline_parse("", HOPBOOT_DEFAULT_NAME, &rep.config) : read_card_config(rep.source, &rep.config);
+    bool has_cfg = false;
+    int r = rep.network ? cmdline_parse("", HOPBOOT_DEFAULT_NAME, &rep.config)
+                        : read_card_config(rep.source, &rep.config, &has_cfg);
     if (r < 0) {
         log_error("out of memory");
         return 2;
+    }
+    if (!rep.network && !has_cfg && !name) {
+        _cleanup_free_ char *guessed = NULL;
+        r = guess_name(rep.source, &guessed);
+        if (r == -ENOMEM)
+            log_error("out of memory");
+        if (r >= 0 && guessed)
+            r = set_option(&rep.config.name, guessed);
+        if (r < 0) {
+            config_done(&rep.config);
+            return 2;
+        }
     }
     /* Options as kernel words, so that they are checked exactly like the loader's keys. */
     char word[512];

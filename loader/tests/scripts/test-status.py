@@ -205,10 +205,33 @@ def test_errors(root):
           f"rc={rc} {err}")
 
 
+def test_folder_name(root):
+    """A folder without syslinux.cfg: the one name its images share, or a question."""
+    folder = root / "downloads"
+    folder.mkdir()
+    image(folder, "St-7.0.9.img")
+    image(folder, "St-7.0.10.img")
+    (folder / "notes.txt").write_text("not an image\n")
+    rc, text, err = status(folder)
+    check(rc == 0 and text.startswith(f"{folder}: St images,") and "would boot: St-7.0.10.img" in text,
+          "folder of St-7.0.*.img, no syslinux.cfg: its images' name is used", f"rc={rc}\n{text}{err}")
+    rc, text, err = status("--name", "Demo", folder)
+    check(rc == 1 and "no Demo-X.Y.Z.img image" in text, "--name still decides", f"rc={rc}\n{text}{err}")
+    (folder / "boot-images").mkdir()
+    image(folder / "boot-images", "Other-1.0.img")
+    rc, text, err = status(folder)
+    check(rc == 2 and text == "" and err == f"hopboot: {folder}: no syslinux.cfg names the image, and its images "
+          "have several names (St, Other): choose one with --name\n",
+          "two names in a folder: exit 2, both named", f"rc={rc}\n{text}{err}")
+    rc, text, err = status("--name", "Other", folder)
+    check(rc == 0 and "would boot: boot-images/Other-1.0.img" in text, "--name picks one of them",
+          f"rc={rc}\n{text}{err}")
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="hopboot-status-") as tmp:
         root = Path(tmp)
-        for test in (test_trial_card, test_failed_only, test_damaged_state, test_errors):
+        for test in (test_trial_card, test_failed_only, test_damaged_state, test_errors, test_folder_name):
             test(root)
     if failures:
         print(f"{len(failures)} check(s) failed", file=sys.stderr)
