@@ -45,39 +45,30 @@ int image_from_file_name(const char *name, const char *file, struct image *ret)
     return 0;
 }
 
-/* The mismatch phrase for DIGEST_LEN-byte digests. */
-static int mismatch(const uint8_t *actual, const uint8_t *expected, size_t digest_len, const char *sums_name,
-                    char *reason, size_t reason_size)
+/* Accept IMAGE as SHA1 when ACTUAL equals EXPECTED (DIGEST_LEN bytes). */
+static int accept(struct image *image, const uint8_t sha1[IMAGE_SHA1_LEN], const uint8_t *actual,
+                  const uint8_t *expected, size_t digest_len, const char *sums_name, char *reason, size_t reason_size)
 {
-    char actual_hex[2 * SUMS_MAX_LEN + 1], expected_hex[2 * SUMS_MAX_LEN + 1];
-
-    sums_format_hex_n(actual, digest_len, actual_hex);
-    sums_format_hex_n(expected, digest_len, expected_hex);
-    snprintf(reason, reason_size, "checksum mismatch (file is %.12s..., %s says %.12s...)", actual_hex, sums_name,
-             expected_hex);
-    return -EBADMSG;
+    int r = sums_compare(actual, expected, digest_len, sums_name, reason, reason_size);
+    if (r < 0)
+        return r;
+    memcpy(image->sha1, sha1, IMAGE_SHA1_LEN);
+    image->verified = true;
+    return 0;
 }
 
 int image_accept_digest(struct image *image, const uint8_t actual[IMAGE_SHA1_LEN],
                         const uint8_t expected[IMAGE_SHA1_LEN], const char *sums_name, char *reason,
                         size_t reason_size)
 {
-    if (memcmp(actual, expected, IMAGE_SHA1_LEN) != 0)
-        return mismatch(actual, expected, IMAGE_SHA1_LEN, sums_name, reason, reason_size);
-    memcpy(image->sha1, actual, IMAGE_SHA1_LEN);
-    image->verified = true;
-    return 0;
+    return accept(image, actual, actual, expected, IMAGE_SHA1_LEN, sums_name, reason, reason_size);
 }
 
 int image_accept_sha256(struct image *image, const uint8_t sha1[IMAGE_SHA1_LEN], const uint8_t actual[SUMS_SHA256_LEN],
                         const uint8_t expected[SUMS_SHA256_LEN], const char *sums_name, char *reason,
                         size_t reason_size)
 {
-    if (memcmp(actual, expected, SUMS_SHA256_LEN) != 0)
-        return mismatch(actual, expected, SUMS_SHA256_LEN, sums_name, reason, reason_size);
-    memcpy(image->sha1, sha1, IMAGE_SHA1_LEN);
-    image->verified = true;
-    return 0;
+    return accept(image, sha1, actual, expected, SUMS_SHA256_LEN, sums_name, reason, reason_size);
 }
 
 void image_done(struct image *image)

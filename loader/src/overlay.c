@@ -25,20 +25,11 @@ static int check_sums(const char *url, const char *file, enum verify_mode mode, 
     const char *ext = mode == VERIFY_SHA256 ? "sha256" : "sha1";
     size_t digest_len = mode == VERIFY_SHA256 ? SUMS_SHA256_LEN : SUMS_SHA1_LEN;
     uint8_t expected[SUMS_SHA256_LEN];
-    char actual_hex[2 * SUMS_SHA256_LEN + 1], expected_hex[2 * SUMS_SHA256_LEN + 1];
 
     if (asprintf(&sums_url, "%s.%s", url, ext) < 0 || asprintf(&sums_name, "%s.%s", file, ext) < 0)
         return reason_set(reason, size, -ENOMEM, "out of memory");
     int r = netboot_fetch_digest(sums_url, sums_name, file, digest_len, o, expected, reason, size);
-    if (r < 0)
-        return r;
-    if (memcmp(actual, expected, digest_len) != 0) {
-        sums_format_hex_n(actual, digest_len, actual_hex);
-        sums_format_hex_n(expected, digest_len, expected_hex);
-        return reason_set(reason, size, -EBADMSG, "checksum mismatch (file is %.12s..., %s says %.12s...)",
-                          actual_hex, sums_name, expected_hex);
-    }
-    return 0;
+    return r < 0 ? r : sums_compare(actual, expected, digest_len, sums_name, reason, size);
 }
 
 /* The overlay at URL into FD, its SHA-1 into SHA1 (may be NULL), its size into *ret_size. */

@@ -2,6 +2,7 @@
 #include "sums.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 static int hex_value(char c)
@@ -150,4 +151,20 @@ void sums_format_hex_n(const uint8_t *digest, size_t digest_len, char *out)
         out[2 * i + 1] = hex[digest[i] & 0xf];
     }
     out[2 * digest_len] = '\0';
+}
+
+int sums_compare(const uint8_t *actual, const uint8_t *expected, size_t digest_len, const char *sums_name,
+                 char *reason, size_t reason_size)
+{
+    char actual_hex[2 * SUMS_MAX_LEN + 1], expected_hex[2 * SUMS_MAX_LEN + 1];
+
+    if (digest_len == 0 || digest_len > SUMS_MAX_LEN)
+        return -EINVAL;
+    if (memcmp(actual, expected, digest_len) == 0)
+        return 0;
+    sums_format_hex_n(actual, digest_len, actual_hex);
+    sums_format_hex_n(expected, digest_len, expected_hex);
+    snprintf(reason, reason_size, "checksum mismatch (file is %.12s..., %s says %.12s...)", actual_hex, sums_name,
+             expected_hex);
+    return -EBADMSG;
 }

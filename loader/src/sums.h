@@ -46,3 +46,9 @@ int sums_parse_file(const char *text, size_t len, const char *file, size_t diges
 /* Write the DIGEST_LEN bytes of DIGEST as lower-case hex and a NUL into OUT
  * (2*DIGEST_LEN+1 bytes). */
 void sums_format_hex_n(const uint8_t *digest, size_t digest_len, char *out);
+
+/* Whether ACTUAL and EXPECTED (DIGEST_LEN bytes) are the same digest: 0, or -EBADMSG with
+ * "checksum mismatch (file is 0123456789ab..., SUMS_NAME says 89abcdef0123...)" in
+ * REASON (-EINVAL for a bad DIGEST_LEN). */
+int sums_compare(const uint8_t *actual, const uint8_t *expected, size_t digest_len, const char *sums_name,
+                 char *reason, size_t reason_size);

@@ -112,6 +112,18 @@ static void test_index(void)
     CHECK_EQ_INT(sums_parse_index(index256, strlen(index256), FILE_NAME, 0, d), -EINVAL);
 }
 
+static void test_compare(void)
+{
+    uint8_t a[SUMS_SHA256_LEN] = { 0x01, 0x23, 0x45, 0x67, 0x89, 0xab }, b[SUMS_SHA256_LEN] = { 0x89, 0xab, 0xcd };
+    char reason[256] = "untouched";
+
+    CHECK_EQ_INT(sums_compare(a, a, SUMS_SHA256_LEN, "X.img.sha256", reason, sizeof(reason)), 0);
+    CHECK_STREQ(reason, "untouched");
+    CHECK_EQ_INT(sums_compare(a, b, SUMS_SHA1_LEN, "X.img.sha1", reason, sizeof(reason)), -EBADMSG);
+    CHECK_STREQ(reason, "checksum mismatch (file is 0123456789ab..., X.img.sha1 says 89abcd000000...)");
+    CHECK_EQ_INT(sums_compare(a, b, 0, "X", reason, sizeof(reason)), -EINVAL);
+}
+
 /* .sha256 files: the same format with 64 hex digits. */
 static void test_sha256(void)
 {
@@ -198,6 +210,7 @@ int main(void)
     test_good();
     test_malformed();
     test_index();
+    test_compare();
     test_bad_sums();
     return TEST_RESULT();
 }
