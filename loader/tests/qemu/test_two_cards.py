@@ -7,11 +7,13 @@ its own keydisk.  The BIOS boots the first.
   boot 1  no hopboot.card=: "two boot cards, /dev/sda1 and /dev/sdb1, both hold
           syslinux.cfg: not guessing which (hopboot.card= names one)"; neither is
           used, so no image boots and the rescue shell starts.
-  boot 2  hopboot.card=/dev/sda1 hopboot.src=LABEL=HOPBOOT,card: the card is the one
-          named; the block source LABEL=HOPBOOT matches both disks: "LABEL=HOPBOOT:
-          matches both /dev/sda1 and /dev/sdb1: not guessing which"; then the card's
-          own Demo-1.1.0 boots, and stage 2 finds the card again by its UUID (the two
-          cards' volume ids differ).
+  boot 2  hopboot.card=UUID=<the card's volume id> hopboot.src=LABEL=HOPBOOT,card: the
+          card is the one named; the block source LABEL=HOPBOOT matches both disks:
+          "LABEL=HOPBOOT: matches both /dev/sda1 and /dev/sdb1: not guessing which";
+          then the card's own Demo-1.1.0 boots, and stage 2 finds the card again by its
+          UUID (the two cards' volume ids differ).  The card is named by its volume id,
+          not /dev/sda1: two disks on one IDE channel are probed asynchronously, and which
+          becomes sda differs from boot to boot (it did in a CI run).
 The second card's Demo-1.0.0 never boots.
 """
 
@@ -19,6 +21,22 @@ import sys
 
 sys.dont_write_bytecode = True
 import qemuboot  # noqa: E402
+
+MTOOLS_ENV = {"MTOOLS_SKIP_CHECK": "1"}
+
+
+def name_card_by_uuid(ctx, card):
+    """Replace the placeholder CARD_UUID in the card's syslinux.cfg by its volume id."""
+    uuid = qemuboot.run_tool(["blkid", "-p", "-O", str(qemuboot.PARTITION_OFFSET), "-o", "value", "-s", "UUID",
+                              card]).strip()
+    target = f"{card}@@{qemuboot.PARTITION_OFFSET}"
+    text = qemuboot.run_tool(["mtype", "-i", target, "::/syslinux.cfg"], env=MTOOLS_ENV)
+    if "CARD_UUID" not in text or not uuid:
+        raise qemuboot.TestFailure(f"cannot name the card by its volume id ({uuid!r})")
+    cfg = ctx.workdir / "syslinux.cfg"
+    cfg.write_text(text.replace("CARD_UUID", uuid))
+    qemuboot.run_tool(["mcopy", "-o", "-i", target, cfg, "::/syslinux.cfg"], env=MTOOLS_ENV, log=ctx.tool_log)
+    return uuid
 
 
 def main(ctx):
@@ -36,9 +54,10 @@ def main(ctx):
         q.expect_not(r"hopboot: card /dev/\S+ mounted read-only")
 
     card = ctx.make_card([images["1.1.0"]], card="named.img",
-                         append="hopboot.card=/dev/sda1 hopboot.src=LABEL=HOPBOOT,card demo.poweroff")
+                         append="hopboot.card=UUID=CARD_UUID hopboot.src=LABEL=HOPBOOT,card demo.poweroff")
+    name_card_by_uuid(ctx, card)
     with ctx.boot(card, log="boot2-named", extra_args=second) as q:
-        q.expect(r"hopboot: card /dev/sda1 mounted read-only\n", qemuboot.LOADER_TIMEOUT)
+        q.expect(r"hopboot: card /dev/sd[ab]1 mounted read-only\n", qemuboot.LOADER_TIMEOUT)
         q.expect(r"hopboot: LABEL=HOPBOOT: matches both /dev/sd[ab]1 and /dev/sd[ab]1: not guessing which\n",
                  qemuboot.LOADER_TIMEOUT)
         qemuboot.expect_demo_boot(q, "1.1.0")
