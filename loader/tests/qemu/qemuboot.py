@@ -644,8 +644,10 @@ def expect_rejected(q, image, reason, next_image=None, timeout=LOADER_TIMEOUT):
     With next_image None the line must end in ", no more images".
     """
     then = f"trying {_v(next_image)}" if next_image else "no more images"
-    # (?![\w]) rather than \b: a reason may end in ")" or "...".
-    return q.expect(rf"hopboot: {_v(image)}: {reason}(?!\w)[^\n]*, {then}\s", timeout)
+    # (?![\w]) rather than \b: a reason may end in ")" or "...".  The line may end in a
+    # kernel message the serial console printed into it ("no more images[    4.01] IPv6: ..."
+    # before the newline, seen in a fresh-clone run).
+    return q.expect(rf"hopboot: {_v(image)}: {reason}(?!\w)[^\n]*, {then}(?:\s|(?=\[\s*\d+\.\d+\] ))", timeout)
 
 
 def expect_demo_boot(q, version, *, poweroff=True, source="card", name=DEMO_NAME,

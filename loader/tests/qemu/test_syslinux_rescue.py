@@ -6,8 +6,8 @@ keyboard flags show right Shift, Ctrl, Alt, Caps Lock or Scroll Lock (it masks 0
 the left Shift does not count); keys on the serial console alone never bring the
 prompt up (tried: keys sent from power-on, the default label boots).  So the test
 does what a user at the box does: holds the right Shift key of the machine's PS/2
-keyboard from power-on (QMP input-send-event: its make code every 20 ms, as a held
-key repeats) and types "rescue" + Enter on the serial console once syslinux has set
+keyboard from power-on (QEMU starts paused and runs once QMP is connected; QMP
+input-send-event: its make code every 20 ms, as a held key repeats) and types "rescue" + Enter on the serial console once syslinux has set
 the port up (its banner).  The characters wait in the UART until the prompt reads
 them, so the prompt's 1 s TIMEOUT does not race the test.
 Card: Demo-1.1.0, demo.poweroff.  Expected, in order: syslinux's "boot: " prompt
@@ -42,8 +42,13 @@ def main(ctx):
     card = ctx.make_card(ctx.stage_demo("1.1.0").values())
     sock = ctx.workdir / "qmp.sock"
     give_up_on = qemuboot.GIVE_UP_ON + (r"HOPBOOT-DEMO", r"hopboot: booting ")
-    with ctx.boot(card, give_up_on=give_up_on, extra_args=qemuboot.qmp_args(sock)) as q:
+    # QEMU starts paused (-S) and runs once QMP is connected, so the right Shift goes down
+    # while the BIOS is still starting, however long the connection takes on a loaded
+    # machine (a fresh-clone run saw syslinux boot its default label before the first key
+    # arrived).  A paused machine takes no input events, hence cont first.
+    with ctx.boot(card, give_up_on=give_up_on, extra_args=[*qemuboot.qmp_args(sock), "-S"]) as q:
         qmp = qemuboot.Qmp(sock)
+        qmp.command("cont")
         hold_until(q, qmp, BANNER)
         q.send("rescue")
         hold_until(q, qmp, PROMPT)
